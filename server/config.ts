@@ -1,0 +1,114 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Sextant's configuration, read once from environment variables at start-up.
+ * A bad value stops start-up with a message naming the variable and what it
+ * accepts (see ConfigError). Every variable is listed in README.md.
+ */
+
+const port = (dflt: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535 (0 picks a free port)")
+    .max(65535, "must be between 0 and 65535 (0 picks a free port)")
+    .default(dflt);
+
+const bool = (dflt: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: "must be one of true, false, 1, 0, yes, no, on, off" })
+    .default(dflt ? "true" : "false")
+    .transform((v) => ["true", "1", "yes", "on"].includes(v));
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "must be a PostgreSQL URL such as postgresql://user:password@host:5432/database");
+
+export const configSchema = z.object({
+  PORT: port(3000),
+  SEXTANT_DATA_DIR: z.string().trim().min(1, "must not be empty").default(".sextant-data"),
+  DATABASE_URL: z.union([z.literal(""), postgresUrl]).optional(),
+  SEXTANT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { error: "must be one of debug, info, warn, error" }).default("info"),
+  SEXTANT_DEMO: bool(true),
+  SEXTANT_DEMO_HOST: z.string().trim().min(1, "must not be empty").default("127.0.0.1"),
+  SEXTANT_DEMO_METRICS_PORT: port(15090),
+  SEXTANT_DEMO_RPS: z.coerce
+    .number({ error: "must be a number" })
+    .min(0, "must be between 0 and 1000 requests per second")
+    .max(1000, "must be between 0 and 1000 requests per second")
+    .default(10),
+  SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
+    .number({ error: "must be a number" })
+    .min(0, "must be a fraction between 0 and 1")
+    .max(1, "must be a fraction between 0 and 1")
+    .default(0.05),
+});
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** Absent: the embedded database under dataDir. */
+  databaseUrl: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+  demo: {
+    enabled: boolean;
+    host: string;
+    metricsPort: number;
+    requestsPerSecond: number;
+    ratingsErrorRate: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string; value: string | undefined }[]) {
+    super(
+      "Sextant cannot start: invalid configuration\n" +
+        problems
+          .map((p) => `  ${p.variable}=${p.value === undefined ? "(unset)" : JSON.stringify(p.value)}: ${p.message}`)
+          .join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads the configuration from `env`; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    // An empty variable means "use the default", as in most twelve-factor apps.
+    input[key] = v === undefined || v.trim() === "" ? undefined : v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const variable = String(i.path[0] ?? "?");
+        return { variable, message: i.message, value: input[variable] };
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    dataDir: path.resolve(c.SEXTANT_DATA_DIR),
+    databaseUrl: c.DATABASE_URL || undefined,
+    logLevel: c.SEXTANT_LOG_LEVEL,
+    demo: {
+      enabled: c.SEXTANT_DEMO,
+      host: c.SEXTANT_DEMO_HOST,
+      metricsPort: c.SEXTANT_DEMO_METRICS_PORT,
+      requestsPerSecond: c.SEXTANT_DEMO_RPS,
+      ratingsErrorRate: c.SEXTANT_DEMO_RATINGS_ERROR_RATE,
+    },
+  };
+}

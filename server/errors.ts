@@ -1,0 +1,88 @@
+/**
+ * Typed domain errors. Code anywhere under server/ throws these; only the
+ * route-handler wrapper (server/http/route.ts) turns them into HTTP answers,
+ * so the mapping from meaning to status lives in one place.
+ */
+
+/** One problem with one input field; `path` is where it sits, e.g. "spec.weights[1].subset". */
+export interface FieldIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export type ErrorCode =
+  | "bad_request"
+  | "invalid"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "unavailable"
+  | "internal";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: FieldIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The input could not be read or does not have the required shape (HTTP 400). */
+export class BadRequestError extends DomainError {
+  constructor(message: string, issues: FieldIssue[] = []) {
+    super("bad_request", message, issues);
+  }
+}
+
+/** The input is well-formed but breaks a rule of the mesh (HTTP 422). */
+export class InvalidError extends DomainError {
+  constructor(message: string, issues: FieldIssue[] = []) {
+    super("invalid", message, issues);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super("not_found", `${what} not found`);
+  }
+}
+
+/** Someone else changed the thing since the caller read it (HTTP 409). */
+export class ConflictError extends DomainError {
+  constructor(message: string) {
+    super("conflict", message);
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor(limitBytes: number) {
+    super("payload_too_large", `request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** A part Sextant depends on (database, Prometheus, Kubernetes) cannot answer (HTTP 503). */
+export class UnavailableError extends DomainError {
+  constructor(part: string, message: string, options?: { cause?: unknown }) {
+    super("unavailable", `${part} is unavailable: ${message}`, [], options);
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}
+
+/** A short, human-readable description of any thrown value (never a stack). */
+export function describeError(e: unknown): string {
+  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(describeError).join("; ");
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    const msg = e.message || e.name;
+    return typeof code === "string" && !msg.includes(code) ? `${msg} (${code})` : msg;
+  }
+  return String(e);
+}

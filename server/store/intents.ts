@@ -1,0 +1,143 @@
+import { ConflictError, NotFoundError } from "../errors";
+import type { PrismaClient } from "./generated/client.ts";
+import { Prisma } from "./generated/client.ts";
+
+/**
+ * Intents and their revisions. Every write of an intent adds a revision;
+ * nothing is updated in place except the intent's pointer to its newest
+ * revision, guarded by the revision number the writer read (optimistic
+ * concurrency), so two operators editing at once cannot lose an update.
+ */
+
+export interface IntentTarget {
+  kind: string;
+  namespace: string;
+  target: string;
+}
+
+export interface RevisionRecord {
+  number: number;
+  spec: unknown;
+  rendered: unknown;
+  author: string;
+  message: string;
+  createdAt: Date;
+}
+
+export interface IntentRecord extends IntentTarget {
+  id: string;
+  revision: number;
+  createdAt: Date;
+  updatedAt: Date;
+  current: RevisionRecord;
+}
+
+export interface WriteRevision {
+  spec: unknown;
+  rendered?: unknown;
+  author: string;
+  message?: string;
+}
+
+type Db = Pick<PrismaClient, "$transaction" | "intent" | "intentRevision">;
+
+const toJson = (v: unknown) => (v === undefined || v === null ? Prisma.DbNull : (v as Prisma.InputJsonValue));
+
+function toRevision(r: { number: number; spec: unknown; rendered: unknown; author: string; message: string; createdAt: Date }): RevisionRecord {
+  return { number: r.number, spec: r.spec, rendered: r.rendered ?? null, author: r.author, message: r.message, createdAt: r.createdAt };
+}
+
+function describeTarget(t: IntentTarget): string {
+  return `${t.kind} intent for ${t.namespace}/${t.target}`;
+}
+
+/** Creates an intent with its first revision. A second intent of the same kind on the same target is a conflict. */
+export async function createIntent(db: Db, target: IntentTarget, first: WriteRevision): Promise<IntentRecord> {
+  try {
+    return await db.$transaction(async (tx) => {
+      const intent = await tx.intent.create({ data: { ...target, revision: 1 } });
+      const rev = await tx.intentRevision.create({
+        data: { intentId: intent.id, number: 1, spec: toJson(first.spec), rendered: toJson(first.rendered), author: first.author, message: first.message ?? "" },
+      });
+      return { ...intent, current: toRevision(rev) };
+    });
+  } catch (e) {
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+      throw new ConflictError(`a ${describeTarget(target)} already exists`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Adds a revision to an intent. `expectedRevision` is the revision the writer
+ * based the change on; if the intent has moved on since, nothing is written
+ * and ConflictError says which revision is now current.
+ */
+export async function reviseIntent(db: Db, id: string, expectedRevision: number, next: WriteRevision): Promise<IntentRecord> {
+  return db.$transaction(async (tx) => {
+    const moved = await tx.intent.updateMany({ where: { id, revision: expectedRevision }, data: { revision: expectedRevision + 1 } });
+    if (moved.count === 0) {
+      const now = await tx.intent.findUnique({ where: { id }, select: { revision: true } });
+      if (!now) throw new NotFoundError(`intent ${id}`);
+      throw new ConflictError(
+        `intent ${id} was changed by someone else: the change was based on revision ${expectedRevision}, the current revision is ${now.revision}`,
+      );
+    }
+    const rev = await tx.intentRevision.create({
+      data: { intentId: id, number: expectedRevision + 1, spec: toJson(next.spec), rendered: toJson(next.rendered), author: next.author, message: next.message ?? "" },
+    });
+    const intent = await tx.intent.findUniqueOrThrow({ where: { id } });
+    return { ...intent, current: toRevision(rev) };
+  });
+}
+
+export async function getIntent(db: Db, id: string): Promise<IntentRecord> {
+  const intent = await db.intent.findUnique({ where: { id } });
+  if (!intent) throw new NotFoundError(`intent ${id}`);
+  const rev = await db.intentRevision.findUniqueOrThrow({ where: { intentId_number: { intentId: id, number: intent.revision } } });
+  return { ...intent, current: toRevision(rev) };
+}
+
+export async function findIntent(db: Db, target: IntentTarget): Promise<IntentRecord | null> {
+  const intent = await db.intent.findUnique({ where: { kind_namespace_target: target } });
+  return intent ? getIntent(db, intent.id) : null;
+}
+
+export interface IntentFilter {
+  namespace?: string;
+  target?: string;
+  kind?: string;
+}
+
+/** Intents with their current revision, ordered by namespace, target, kind. */
+export async function listIntents(db: Db, filter: IntentFilter = {}): Promise<IntentRecord[]> {
+  const intents = await db.intent.findMany({
+    where: { namespace: filter.namespace, target: filter.target, kind: filter.kind },
+    orderBy: [{ namespace: "asc" }, { target: "asc" }, { kind: "asc" }],
+  });
+  if (intents.length === 0) return [];
+  const revs = await db.intentRevision.findMany({
+    where: { OR: intents.map((i) => ({ intentId: i.id, number: i.revision })) },
+  });
+  const byIntent = new Map(revs.map((r) => [r.intentId, r]));
+  return intents.map((i) => {
+    const rev = byIntent.get(i.id);
+    if (!rev) throw new Error(`intent ${i.id} has no revision ${i.revision}`);
+    return { ...i, current: toRevision(rev) };
+  });
+}
+
+/** Newest first. */
+export async function listRevisions(db: Db, id: string): Promise<RevisionRecord[]> {
+  const exists = await db.intent.count({ where: { id } });
+  if (!exists) throw new NotFoundError(`intent ${id}`);
+  const revs = await db.intentRevision.findMany({ where: { intentId: id }, orderBy: { number: "desc" } });
+  return revs.map(toRevision);
+}
+
+export async function getRevision(db: Db, id: string, number: number): Promise<RevisionRecord> {
+  const rev = await db.intentRevision.findUnique({ where: { intentId_number: { intentId: id, number } } });
+  if (!rev) throw new NotFoundError(`revision ${number} of intent ${id}`);
+  return toRevision(rev);
+}
