@@ -42,6 +42,7 @@ export interface WriteRevision {
 type Db = Pick<PrismaClient, "$transaction" | "intent" | "intentRevision">;
 
 const toJson = (v: unknown) => (v === undefined || v === null ? Prisma.DbNull : (v as Prisma.InputJsonValue));
+const specJson = (v: unknown) => (v === undefined || v === null ? Prisma.JsonNull : (v as Prisma.InputJsonValue));
 
 function toRevision(r: { number: number; spec: unknown; rendered: unknown; author: string; message: string; createdAt: Date }): RevisionRecord {
   return { number: r.number, spec: r.spec, rendered: r.rendered ?? null, author: r.author, message: r.message, createdAt: r.createdAt };
@@ -57,7 +58,7 @@ export async function createIntent(db: Db, target: IntentTarget, first: WriteRev
     return await db.$transaction(async (tx) => {
       const intent = await tx.intent.create({ data: { ...target, revision: 1 } });
       const rev = await tx.intentRevision.create({
-        data: { intentId: intent.id, number: 1, spec: toJson(first.spec), rendered: toJson(first.rendered), author: first.author, message: first.message ?? "" },
+        data: { intentId: intent.id, number: 1, spec: specJson(first.spec), rendered: toJson(first.rendered), author: first.author, message: first.message ?? "" },
       });
       return { ...intent, current: toRevision(rev) };
     });
@@ -85,7 +86,7 @@ export async function reviseIntent(db: Db, id: string, expectedRevision: number,
       );
     }
     const rev = await tx.intentRevision.create({
-      data: { intentId: id, number: expectedRevision + 1, spec: toJson(next.spec), rendered: toJson(next.rendered), author: next.author, message: next.message ?? "" },
+      data: { intentId: id, number: expectedRevision + 1, spec: specJson(next.spec), rendered: toJson(next.rendered), author: next.author, message: next.message ?? "" },
     });
     const intent = await tx.intent.findUniqueOrThrow({ where: { id } });
     return { ...intent, current: toRevision(rev) };

@@ -1,0 +1,75 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+describe("configuration", () => {
+  it("has embedded defaults: port 3000, embedded database, demo on", () => {
+    const c = loadConfig({});
+    expect(c).toEqual({
+      port: 3000,
+      dataDir: path.resolve(".sextant-data"),
+      databaseUrl: undefined,
+      logLevel: "info",
+      demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05 },
+    });
+  });
+
+  it("reads every variable", () => {
+    const c = loadConfig({
+      PORT: "8080",
+      SEXTANT_DATA_DIR: "/var/lib/sextant",
+      DATABASE_URL: "postgresql://sextant:secret@db:5432/sextant",
+      SEXTANT_LOG_LEVEL: "debug",
+      SEXTANT_DEMO: "off",
+      SEXTANT_DEMO_HOST: "0.0.0.0",
+      SEXTANT_DEMO_METRICS_PORT: "0",
+      SEXTANT_DEMO_RPS: "2.5",
+      SEXTANT_DEMO_RATINGS_ERROR_RATE: "0",
+    });
+    expect(c.port).toBe(8080);
+    expect(c.dataDir).toBe("/var/lib/sextant");
+    expect(c.databaseUrl).toBe("postgresql://sextant:secret@db:5432/sextant");
+    expect(c.demo).toEqual({ enabled: false, host: "0.0.0.0", metricsPort: 0, requestsPerSecond: 2.5, ratingsErrorRate: 0 });
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000);
+    expect(loadConfig({ DATABASE_URL: "" }).databaseUrl).toBeUndefined();
+  });
+
+  it.each([
+    ["PORT", "http", "PORT=\"http\": must be a number"],
+    ["PORT", "70000", "must be between 0 and 65535"],
+    ["PORT", "80.5", "must be a whole number"],
+    ["DATABASE_URL", "mysql://x@y/z", "must be a PostgreSQL URL"],
+    ["DATABASE_URL", "not a url", "must be a PostgreSQL URL"],
+    ["SEXTANT_DEMO", "maybe", "must be one of true, false"],
+    ["SEXTANT_LOG_LEVEL", "loud", "must be one of debug, info, warn, error"],
+    ["SEXTANT_DEMO_RPS", "5000", "between 0 and 1000"],
+    ["SEXTANT_DEMO_RATINGS_ERROR_RATE", "1.5", "fraction between 0 and 1"],
+  ])("rejects %s=%s naming the variable and what is allowed", (variable, value, expected) => {
+    const err = (() => {
+      try {
+        loadConfig({ [variable]: value });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    const e = err as ConfigError;
+    expect(e.problems.map((p) => p.variable)).toEqual([variable]);
+    expect(e.message).toContain(`${variable}=`);
+    expect(e.message).toContain(expected);
+  });
+
+  it("reports every bad variable at once", () => {
+    const err = (() => {
+      try {
+        loadConfig({ PORT: "-1", SEXTANT_DEMO: "perhaps" });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err?.problems.map((p) => p.variable).sort()).toEqual(["PORT", "SEXTANT_DEMO"]);
+  });
+});
