@@ -1,0 +1,51 @@
+/**
+ * The browser's one way to call Sextant's API. Every failure becomes an
+ * ApiError carrying the status, the server's error code and message, the
+ * field issues and the request id, so the UI can show exactly what went wrong.
+ */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly issues: FieldIssue[] = [],
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** `okStatuses`: error statuses whose body is still the answer (e.g. /api/health's 503 report). */
+export async function getJson<T>(url: string, signal?: AbortSignal, okStatuses: number[] = []): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal, headers: { accept: "application/json" } });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw new ApiError("cannot reach the Sextant server; is it running?", 0, "network");
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(`the server answered ${res.status} with something that is not JSON`, res.status, "bad_response");
+  }
+  if (!res.ok && !okStatuses.includes(res.status)) {
+    const e = (body as { error?: { code?: string; message?: string; issues?: FieldIssue[] }; requestId?: string } | null) ?? {};
+    throw new ApiError(e.error?.message ?? `request failed with status ${res.status}`, res.status, e.error?.code ?? "http_error", e.error?.issues, e.requestId);
+  }
+  return body as T;
+}
+
+/** Query keys, built in one place so caches are shared and invalidated consistently. */
+export const queryKeys = {
+  health: () => ["health"] as const,
+  services: (namespaces: string[]) => ["services", { namespaces: [...namespaces].sort() }] as const,
+};

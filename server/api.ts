@@ -1,0 +1,10 @@
+import "server-only";
+
+/**
+ * The facade app/ route handlers call: one function per endpoint, each taking
+ * the runtime and validated input. Keeps handlers to a few lines and keeps
+ * domain code out of app/.
+ */
+export { checkHealth } from "./health";
+export { listServices } from "./mesh/catalog";
+export { Reply, route } from "./http/route";

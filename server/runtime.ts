@@ -1,0 +1,90 @@
+import { type Config, loadConfig } from "./config";
+import { DemoMesh } from "./demo/mesh";
+import { describeError } from "./errors";
+import { type Logger, log as rootLog, setLogLevel } from "./log";
+import { MemoryRegistry } from "./mesh/registry";
+import { StoreSupervisor } from "./store/supervisor";
+
+/**
+ * Sextant's long-running parts, started once per process from one place
+ * (instrumentation.ts at server start), never from a request. Next.js bundles
+ * instrumentation and route handlers separately, so the one instance lives on
+ * globalThis where both find it.
+ */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  registry: MemoryRegistry;
+  store: StoreSupervisor;
+  demo: DemoMesh | undefined;
+  startedAt: Date;
+  stop(): Promise<void>;
+}
+
+const KEY = Symbol.for("sextant.runtime");
+type Holder = { [KEY]?: Promise<Runtime> };
+const holder = globalThis as Holder;
+
+/** Starts the runtime (once); later calls return the same instance. Throws ConfigError on bad configuration. */
+export function startRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
+  holder[KEY] ??= boot(env).catch((e: unknown) => {
+    delete holder[KEY];
+    throw e;
+  });
+  return holder[KEY];
+}
+
+/** The running runtime; starts it if instrumentation has not (e.g. in `next dev` before the hook ran). */
+export function getRuntime(): Promise<Runtime> {
+  return holder[KEY] ?? startRuntime();
+}
+
+async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
+  const config = loadConfig(env);
+  setLogLevel(config.logLevel);
+  const log = rootLog.child({ component: "runtime" });
+  const registry = new MemoryRegistry();
+  const store = new StoreSupervisor(
+    { databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: rootLog.child({ component: "store" }) },
+    rootLog.child({ component: "store" }),
+  );
+  // Database and demo start side by side; a database that is down does not hold up the console.
+  const demo = config.demo.enabled
+    ? new DemoMesh({
+        registry,
+        log: rootLog.child({ component: "demo" }),
+        host: config.demo.host,
+        metricsPort: config.demo.metricsPort,
+        requestsPerSecond: config.demo.requestsPerSecond,
+        ratingsErrorRate: config.demo.ratingsErrorRate,
+      })
+    : undefined;
+  const [, demoResult] = await Promise.allSettled([store.start(), demo?.start()]);
+  if (demoResult.status === "rejected") {
+    // The console still serves; /api/health reports the failed demo source.
+    log.error("the demo mesh failed to start", { error: describeError(demoResult.reason) });
+  }
+  let stopping: Promise<void> | undefined;
+  const runtime: Runtime = {
+    config,
+    log,
+    registry,
+    store,
+    demo: demoResult.status === "fulfilled" ? demo : undefined,
+    startedAt: new Date(),
+    stop: () =>
+      (stopping ??= (async () => {
+        await demo?.stop().catch((e: unknown) => log.warn("demo mesh did not stop cleanly", { error: describeError(e) }));
+        await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
+      })()),
+  };
+  log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled });
+  return runtime;
+}
+
+/** Stops the runtime if one is running (tests and shutdown). */
+export async function stopRuntime(): Promise<void> {
+  const p = holder[KEY];
+  delete holder[KEY];
+  if (p) await (await p.catch(() => undefined))?.stop();
+}
