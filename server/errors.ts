@@ -67,8 +67,13 @@ export class PayloadTooLargeError extends DomainError {
 
 /** A part Sextant depends on (database, Prometheus, Kubernetes) cannot answer (HTTP 503). */
 export class UnavailableError extends DomainError {
-  constructor(part: string, message: string, options?: { cause?: unknown }) {
-    super("unavailable", `${part} is unavailable: ${message}`, [], options);
+  constructor(
+    readonly part: string,
+    /** What is wrong, without the part's name (for views that already say which part). */
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super("unavailable", `${part} is unavailable: ${detail}`, [], options);
   }
 }
 

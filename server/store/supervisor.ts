@@ -90,7 +90,7 @@ export class StoreSupervisor {
       this.log.info("database ready", { kind: db.kind, location: db.location, applied: db.migrations.applied });
     } catch (e) {
       this.state = "failed";
-      this.error = describeError(e);
+      this.error = e instanceof UnavailableError ? e.detail : describeError(e);
       this.log.error("database unavailable; retrying", { error: this.error, retryInMs: this.backoff });
       this.retry = setTimeout(() => {
         this.opening = this.attempt();
