@@ -21,8 +21,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const mtime = (p) => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : 0);
 if (!fs.existsSync("node_modules/.package-lock.json") || mtime("package-lock.json") > mtime("node_modules/.package-lock.json")) {
-  console.log("Installing dependencies (npm ci)…");
-  execFileSync(npm, ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
+  // npm install (not ci): see scripts/lib/ensure.sh for why.
+  console.log("Installing dependencies (npm install from package-lock.json)…");
+  execFileSync(npm, ["install", "--no-audit", "--no-fund"], { stdio: "inherit" });
 }
 
 /** Newest modification time among the files a build depends on. */

@@ -19,10 +19,14 @@ node_check() {
 }
 
 npm_deps() {
-  # npm ci when node_modules is missing or older than the lock file.
+  # Install from the lock file when node_modules is missing or older than it.
+  # `npm install`, not `npm ci`: registry mirrors that serve only this
+  # platform's optional binaries (@next/swc-darwin-*, ...) leave those out of
+  # the lock file, and `npm ci` refuses such a lock; `npm install` accepts it
+  # and keeps every version the lock pins.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund
+    step "installing npm dependencies (npm install from package-lock.json)"
+    npm install --no-audit --no-fund
   fi
 }
 
