@@ -79,7 +79,7 @@ export function ServicesView() {
           ref={searchRef}
           type="search"
           className="input"
-          placeholder="Filter by service, version or workload (press /)"
+          placeholder="Filter services, versions, workloads  ( / )"
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />

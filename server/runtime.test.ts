@@ -6,6 +6,8 @@ import { ConfigError } from "./config";
 import { checkHealth } from "./health";
 import { listServices } from "./mesh/catalog";
 import { startRuntime, stopRuntime } from "./runtime";
+import { createIntent, findIntent } from "./store/intents";
+import { createPostgresDatabase } from "./testing/databases";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -54,5 +56,33 @@ describe("the runtime", () => {
     expect((await rt.store.health()).status).toBe("ok");
     const { openDatabase } = await import("./store/database");
     await expect(openDatabase({ dataDir: dir, log: rt.log })).rejects.toThrow(/in use by another Sextant \(pid \d+, this process\)/);
+  });
+
+  it("uses PostgreSQL when DATABASE_URL is set, migrating it at start-up", async () => {
+    const pg = await createPostgresDatabase();
+    try {
+      const rt = await startRuntime({ SEXTANT_DATA_DIR: tempDir(), DATABASE_URL: pg.url, SEXTANT_DEMO: "false" });
+      const h = await checkHealth(rt);
+      expect(h.checks.database).toMatchObject({ status: "ok", kind: "postgres", state: "ready" });
+      expect(rt.store.get().migrations.applied.length).toBeGreaterThan(0);
+      await createIntent(rt.store.get().prisma, { kind: "fault", namespace: "default", target: "ratings" }, { spec: { abort: 500 }, author: "test" });
+      await stopRuntime();
+    } finally {
+      await pg.drop();
+    }
+  });
+
+  it("keeps what it stored across a restart of the embedded database", async () => {
+    const dir = tempDir();
+    const target = { kind: "traffic-shift", namespace: "default", target: "reviews" };
+    const first = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false" });
+    await createIntent(first.store.get().prisma, target, { spec: { weights: [{ subset: "v1", weight: 100 }] }, author: "alice" });
+    await stopRuntime();
+    expect(fs.existsSync(path.join(dir, "sextant.pid"))).toBe(false);
+
+    const second = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false" });
+    expect(second.store.get().migrations).toMatchObject({ applied: [] });
+    const intent = await findIntent(second.store.get().prisma, target);
+    expect(intent?.current).toMatchObject({ author: "alice", spec: { weights: [{ subset: "v1", weight: 100 }] } });
   });
 });
