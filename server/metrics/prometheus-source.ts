@@ -1,0 +1,23 @@
+import type { PrometheusClient } from "./prometheus";
+import { type RateQuery, type RateSample, type RateSeries, type TrafficSource, renderRateQuery } from "./source";
+
+/** Traffic numbers from Prometheus, by PromQL. */
+export class PrometheusTrafficSource implements TrafficSource {
+  readonly kind = "prometheus" as const;
+
+  constructor(private readonly client: PrometheusClient) {}
+
+  get description(): string {
+    return `Prometheus at ${this.client.url}`;
+  }
+
+  async rates(q: RateQuery, at: Date, signal?: AbortSignal): Promise<RateSample[]> {
+    const vector = await this.client.query(renderRateQuery(q), at, signal);
+    return vector.filter((s) => Number.isFinite(s.value)).map((s) => ({ labels: s.metric, value: s.value }));
+  }
+
+  async rateRange(q: RateQuery, start: Date, end: Date, stepSeconds: number, signal?: AbortSignal): Promise<RateSeries[]> {
+    const matrix = await this.client.queryRange(renderRateQuery(q), start, end, stepSeconds, signal);
+    return matrix.map((s) => ({ labels: s.metric, points: s.values.filter(([, v]) => Number.isFinite(v)) }));
+  }
+}
