@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (npm
-# dependencies, Chromium from Debian, a running PostgreSQL), then lint,
+# dependencies, Chromium and Prometheus from Debian, a running PostgreSQL), then lint,
 # type-check, unit/store/integration tests, a production build, and the
 # end-to-end tests in Chromium. README.md and .ci/run call this.
 set -euo pipefail
@@ -12,6 +12,7 @@ started=$(date +%s)
 node_check
 npm_deps
 ensure_chromium
+ensure_prometheus
 ensure_postgres
 
 step "lint (eslint)"

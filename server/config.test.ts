@@ -11,6 +11,8 @@ describe("configuration", () => {
       databaseUrl: undefined,
       logLevel: "info",
       demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05 },
+      prometheus: undefined,
+      graph: { cacheSeconds: 5, healthRules: [] },
     });
   });
 
@@ -32,6 +34,18 @@ describe("configuration", () => {
     expect(c.demo).toEqual({ enabled: false, host: "0.0.0.0", metricsPort: 0, requestsPerSecond: 2.5, ratingsErrorRate: 0 });
   });
 
+  it("reads Prometheus and graph settings", () => {
+    const c = loadConfig({
+      PROMETHEUS_URL: "http://prometheus:9090",
+      PROMETHEUS_TIMEOUT_MS: "2000",
+      SEXTANT_GRAPH_CACHE_SECONDS: "0",
+      SEXTANT_HEALTH_CONFIG: '[{"namespace":"prod","tolerance":[{"code":"^5..$","degraded":1,"failure":5}]}]',
+    });
+    expect(c.prometheus).toEqual({ url: "http://prometheus:9090", timeoutMs: 2000 });
+    expect(c.graph.cacheSeconds).toBe(0);
+    expect(c.graph.healthRules).toEqual([{ namespace: "prod", kind: ".*", name: ".*", tolerance: [{ code: "^5..$", protocol: "http|grpc", degraded: 1, failure: 5 }] }]);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ PORT: "", DATABASE_URL: " " }).port).toBe(3000);
     expect(loadConfig({ DATABASE_URL: "" }).databaseUrl).toBeUndefined();
@@ -47,6 +61,11 @@ describe("configuration", () => {
     ["SEXTANT_LOG_LEVEL", "loud", "must be one of debug, info, warn, error"],
     ["SEXTANT_DEMO_RPS", "5000", "between 0 and 1000"],
     ["SEXTANT_DEMO_RATINGS_ERROR_RATE", "1.5", "fraction between 0 and 1"],
+    ["PROMETHEUS_URL", "prometheus:9090", "must be an http(s) URL"],
+    ["PROMETHEUS_TIMEOUT_MS", "10", "between 100 and 120000 ms"],
+    ["SEXTANT_HEALTH_CONFIG", "{not json", "must be JSON"],
+    ["SEXTANT_HEALTH_CONFIG", '[{"tolerance":[{"code":"5..","degraded":0,"failure":"x"}]}]', "[0].tolerance[0].failure"],
+    ["SEXTANT_HEALTH_CONFIG", '[{"name":"(","tolerance":[{"code":"5..","degraded":0,"failure":1}]}]', "[0].name: must be a valid regular expression"],
   ])("rejects %s=%s naming the variable and what is allowed", (variable, value, expected) => {
     const err = (() => {
       try {

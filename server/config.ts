@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { type HealthRule, healthConfigSchema } from "./metrics/graph/health";
 
 /**
  * Sextant's configuration, read once from environment variables at start-up.
@@ -46,6 +47,32 @@ export const configSchema = z.object({
     .min(0, "must be between 0 and 1000 requests per second")
     .max(1000, "must be between 0 and 1000 requests per second")
     .default(10),
+  PROMETHEUS_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "http:" || u.protocol === "https:";
+      } catch {
+        return false;
+      }
+    }, "must be an http(s) URL such as http://prometheus:9090")
+    .optional(),
+  PROMETHEUS_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(100, "must be between 100 and 120000 ms").max(120_000, "must be between 100 and 120000 ms").default(5000),
+  SEXTANT_GRAPH_CACHE_SECONDS: z.coerce.number({ error: "must be a number" }).min(0, "must be between 0 and 300 seconds").max(300, "must be between 0 and 300 seconds").default(5),
+  SEXTANT_HEALTH_CONFIG: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: `must be JSON: ${e instanceof Error ? e.message : String(e)}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(healthConfigSchema)
+    .optional(),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
     .number({ error: "must be a number" })
     .min(0, "must be a fraction between 0 and 1")
@@ -66,6 +93,8 @@ export interface Config {
     requestsPerSecond: number;
     ratingsErrorRate: number;
   };
+  prometheus: { url: string; timeoutMs: number } | undefined;
+  graph: { cacheSeconds: number; healthRules: HealthRule[] };
 }
 
 export class ConfigError extends Error {
@@ -93,7 +122,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const variable = String(i.path[0] ?? "?");
-        return { variable, message: i.message, value: input[variable] };
+        // Inside a JSON variable, say where: SEXTANT_HEALTH_CONFIG[0].tolerance[1].failure
+        const where = i.path.slice(1).reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : `${acc}.${String(p)}`), "");
+        return { variable, message: where ? `${where.replace(/^\./, "")}: ${i.message}` : i.message, value: input[variable] };
       }),
     );
   }
@@ -110,5 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestsPerSecond: c.SEXTANT_DEMO_RPS,
       ratingsErrorRate: c.SEXTANT_DEMO_RATINGS_ERROR_RATE,
     },
+    prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
+    graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
   };
 }

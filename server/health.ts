@@ -14,6 +14,7 @@ export interface Health {
   checks: {
     process: { status: "ok"; pid: number; node: string; uptimeSeconds: number; rssBytes: number; heapUsedBytes: number };
     database: StoreHealth;
+    metrics: { status: PartStatus; kind: "prometheus" | "demo" | "none"; description: string; latencyMs?: number; error?: string };
     registry: {
       status: PartStatus;
       revision: number;
@@ -47,7 +48,9 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
         ? { error: "no registry source is configured (the demo mesh is off and no Kubernetes source exists yet)" }
         : {}),
   };
-  const parts: PartStatus[] = [database.status, registry.status];
+  const metrics = await checkMetrics(rt);
+  // Without metrics the graph is stale, but everything else works: degraded, not down.
+  const parts: PartStatus[] = [database.status, registry.status, metrics.status === "down" ? "degraded" : metrics.status];
   return {
     status: parts.includes("down") ? "down" : parts.includes("degraded") ? "degraded" : "ok",
     checkedAt: new Date().toISOString(),
@@ -61,7 +64,21 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
         heapUsedBytes: mem.heapUsed,
       },
       database,
+      metrics,
       registry,
     },
   };
+}
+
+async function checkMetrics(rt: Runtime): Promise<Health["checks"]["metrics"]> {
+  const source = rt.traffic;
+  if (!source) return { status: "degraded", kind: "none", description: "no metrics source", error: "set PROMETHEUS_URL, or turn the demo mesh on, to see traffic" };
+  const started = performance.now();
+  try {
+    // The cheapest question that still goes all the way to the source.
+    await source.rates({ metric: "istio_requests_total", match: { reporter: "destination", destination_workload: "sextant-health-probe" }, by: [], windowSeconds: 60 }, new Date());
+    return { status: "ok", kind: source.kind, description: source.description, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (e) {
+    return { status: "down", kind: source.kind, description: source.description, error: e instanceof Error ? e.message : String(e) };
+  }
 }

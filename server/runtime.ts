@@ -3,6 +3,12 @@ import { DemoMesh } from "./demo/mesh";
 import { describeError } from "./errors";
 import { type Logger, log as rootLog, setLogLevel } from "./log";
 import { MemoryRegistry } from "./mesh/registry";
+import { DemoTrafficSource } from "./metrics/demo-source";
+import { GRAPH_METRICS } from "./metrics/graph/fetch";
+import { GraphService } from "./metrics/graph/service";
+import { PrometheusClient } from "./metrics/prometheus";
+import { PrometheusTrafficSource } from "./metrics/prometheus-source";
+import type { TrafficSource } from "./metrics/source";
 import { StoreSupervisor } from "./store/supervisor";
 
 /**
@@ -17,9 +23,16 @@ export interface Runtime {
   registry: MemoryRegistry;
   store: StoreSupervisor;
   demo: DemoMesh | undefined;
+  /** Where traffic numbers come from: Prometheus, or the demo's own telemetry; undefined if neither. */
+  traffic: TrafficSource | undefined;
+  graph: GraphService;
   startedAt: Date;
   stop(): Promise<void>;
 }
+
+/** The demo telemetry is sampled like a Prometheus scrape, and kept for the longest graph window. */
+const DEMO_SAMPLE_INTERVAL_MS = 2000;
+const DEMO_RETENTION_SECONDS = 3600 + 60;
 
 const KEY = Symbol.for("sextant.runtime");
 type Holder = { [KEY]?: Promise<Runtime> };
@@ -64,21 +77,40 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     // The console still serves; /api/health reports the failed demo source.
     log.error("the demo mesh failed to start", { error: describeError(demoResult.reason) });
   }
+  const running = demoResult.status === "fulfilled" ? demo : undefined;
+  let demoTraffic: DemoTrafficSource | undefined;
+  let traffic: TrafficSource | undefined;
+  if (config.prometheus) {
+    traffic = new PrometheusTrafficSource(new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs }));
+  } else if (running) {
+    demoTraffic = new DemoTrafficSource({
+      collect: () => running.telemetry.readings(),
+      metrics: GRAPH_METRICS,
+      sampleIntervalMs: DEMO_SAMPLE_INTERVAL_MS,
+      retentionSeconds: DEMO_RETENTION_SECONDS,
+    });
+    demoTraffic.start();
+    traffic = demoTraffic;
+  }
+  const graph = new GraphService({ source: traffic, registry, cacheSeconds: config.graph.cacheSeconds, healthRules: config.graph.healthRules });
   let stopping: Promise<void> | undefined;
   const runtime: Runtime = {
     config,
     log,
     registry,
     store,
-    demo: demoResult.status === "fulfilled" ? demo : undefined,
+    demo: running,
+    traffic,
+    graph,
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
+        demoTraffic?.stop();
         await demo?.stop().catch((e: unknown) => log.warn("demo mesh did not stop cleanly", { error: describeError(e) }));
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
       })()),
   };
-  log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled });
+  log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, metrics: traffic?.description ?? "none" });
   return runtime;
 }
 

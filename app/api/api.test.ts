@@ -3,6 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, stopRuntime } from "@/server/runtime";
+import { freePort } from "@/server/testing/prometheus";
+import { GET as graph } from "./graph/route";
+import { GET as series } from "./graph/series/route";
 import { GET as health } from "./health/route";
 import { GET as services } from "./services/route";
 
@@ -23,7 +26,8 @@ describe("API routes", () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.status).toBe("ok");
-    expect(Object.keys(body.checks)).toEqual(["process", "database", "registry"]);
+    expect(Object.keys(body.checks)).toEqual(["process", "database", "metrics", "registry"]);
+    expect(body.checks.metrics).toMatchObject({ status: "ok", kind: "demo" });
   });
 
   it("GET /api/services lists services, filtered by namespace", async () => {
@@ -43,5 +47,66 @@ describe("API routes", () => {
     const unknown = await services(new Request("http://x/api/services?limit=3"));
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error.message).toContain("limit");
+  });
+
+  it("GET /api/graph builds the graph from the demo's telemetry when no Prometheus is configured", async () => {
+    // The demo telemetry is sampled every 2 s; a rate needs two samples.
+    let body: { nodes: { id: string }[]; edges: { id: string; rps: number }[]; source: { kind: string } } | undefined;
+    for (let i = 0; i < 20 && !(body?.edges.length); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await graph(new Request("http://x/api/graph?graphType=workload&duration=1m"));
+      expect(res.status).toBe(200);
+      body = await res.json();
+    }
+    expect(body!.source.kind).toBe("demo");
+    expect(body!.nodes.map((n) => n.id)).toContain("wl:default:reviews-v2");
+    expect(body!.edges.find((e) => e.id === "unknown>wl:default:productpage-v1>grpc")!.rps).toBeGreaterThan(0);
+    const s = await (await series(new Request("http://x/api/graph/series?id=wl:default:productpage-v1&minutes=1"))).json();
+    expect(s.points.length).toBeGreaterThan(0);
+  });
+
+  it("GET /api/graph names bad parameters", async () => {
+    for (const [q, path] of [
+      ["duration=5x", "query.duration"],
+      ["duration=5s", "query.duration"],
+      ["graphType=pods", "query.graphType"],
+      ["idle=maybe", "query.idle"],
+    ]) {
+      const res = await graph(new Request(`http://x/api/graph?${q}`));
+      expect(res.status, q).toBe(400);
+      expect((await res.json()).error.issues[0].path).toBe(path);
+    }
+    const bad = await series(new Request("http://x/api/graph/series?id=nonsense"));
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe("API routes with Prometheus unreachable", () => {
+  let dir: string;
+  let port: number;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-api-noprom-"));
+    port = await freePort();
+    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false", PROMETHEUS_URL: `http://127.0.0.1:${port}`, PROMETHEUS_TIMEOUT_MS: "2000", SEXTANT_LOG_LEVEL: "error" });
+  });
+  afterAll(async () => {
+    await stopRuntime();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("GET /api/graph answers 503 with a clear error, not a 500 with a stack", async () => {
+    const res = await graph(new Request("http://x/api/graph?namespace=default"));
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.code).toBe("unavailable");
+    expect(body.error.message).toMatch(new RegExp(`^Prometheus is unavailable: cannot reach http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("GET /api/health says metrics are down and the console is degraded, not down", async () => {
+    const res = await health(new Request("http://x/api/health"));
+    const body = await res.json();
+    expect(body.checks.metrics).toMatchObject({ status: "down", kind: "prometheus" });
+    expect(body.checks.metrics.error).toContain("cannot reach");
   });
 });

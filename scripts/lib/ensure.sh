@@ -50,3 +50,10 @@ ensure_postgres() {
   echo "PostgreSQL is not answering on 127.0.0.1:5432; set SEXTANT_TEST_POSTGRES_URL to a server the tests may create databases on" >&2
   return 1
 }
+
+ensure_prometheus() {
+  # The Prometheus path is tested against a real Prometheus (Debian's package).
+  PROMETHEUS_BIN="${PROMETHEUS_BIN:-/usr/bin/prometheus}"
+  if [ ! -x "$PROMETHEUS_BIN" ]; then apt_install prometheus; fi
+  export PROMETHEUS_BIN
+}

@@ -123,6 +123,18 @@ export class MeshTelemetry {
     this.responseSize.observe(labels, r.responseBytes);
   }
 
+  /** Every counter and histogram series as (name, labels, value): what a scrape would read. */
+  async readings(): Promise<{ name: string; labels: Record<string, string | number>; value: number }[]> {
+    const metrics = await this.registry.getMetricsAsJSON();
+    return metrics.flatMap((m) =>
+      (m.values as { labels: Record<string, string | number>; value: number; metricName?: string }[]).map((v) => ({
+        name: v.metricName ?? m.name,
+        labels: v.labels,
+        value: v.value,
+      })),
+    );
+  }
+
   /** The Prometheus text exposition of every metric. */
   exposition(): Promise<string> {
     return this.registry.metrics();

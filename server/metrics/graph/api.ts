@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { Runtime } from "../../runtime";
+import { fetchSeries } from "./series";
+import type { Graph } from "./types";
+import { GRAPH_TYPES } from "./types";
+
+/** Input schemas and handlers behind /api/graph and /api/graph/series. */
+const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name").max(63);
+const flag = z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true");
+
+/** "30s", "5m", "1h" -> seconds, between 10 s and 6 h. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d{1,5}[smh]$/, "must be a duration such as 30s, 5m or 1h")
+  .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[v.slice(-1) as "s" | "m" | "h"])
+  .refine((s) => s >= 10 && s <= 6 * 3600, "must be between 10s and 6h");
+
+export const graphQuerySchema = z.strictObject({
+  namespace: z.union([namespaceName, z.array(namespaceName).max(200, "at most 200 namespaces")]).optional(),
+  graphType: z.enum(GRAPH_TYPES, { error: `must be one of ${GRAPH_TYPES.join(", ")}` }).default("versionedApp"),
+  duration: durationSchema.default(60),
+  idle: flag.default(false),
+  injectServiceNodes: flag.default(false),
+});
+
+export const graphSeriesQuerySchema = z.strictObject({
+  id: z.string().min(1).max(400),
+  minutes: z.coerce.number({ error: "must be a number" }).int().min(1, "must be between 1 and 60").max(60, "must be between 1 and 60").default(10),
+});
+
+export async function serveGraph(rt: Runtime, q: z.infer<typeof graphQuerySchema>): Promise<Graph> {
+  const requested = q.namespace === undefined ? [] : ([] as string[]).concat(q.namespace);
+  const known = rt.registry.snapshot().namespaces;
+  const namespaces = requested.length > 0 ? [...new Set(requested)] : known.length > 0 ? known : ["default"];
+  return rt.graph.graph({ namespaces, graphType: q.graphType, windowSeconds: q.duration, idle: q.idle, injectServiceNodes: q.injectServiceNodes });
+}
+
+export async function serveGraphSeries(rt: Runtime, q: z.infer<typeof graphSeriesQuerySchema>) {
+  const source = rt.graph.requireSource();
+  const at = new Date();
+  return { id: q.id, minutes: q.minutes, points: await fetchSeries(source, q.id, q.minutes, at) };
+}

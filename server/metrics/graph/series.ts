@@ -1,0 +1,69 @@
+import { BadRequestError } from "../../errors";
+import type { LabelMatcher, RateQuery, TrafficSource } from "../source";
+import { REQUESTS } from "./fetch";
+import { UNKNOWN_NODE_ID } from "./nodes";
+
+/**
+ * The recent history of a node or an edge, for the side panel's sparkline:
+ * requests per second and failed requests per second over the last minutes.
+ * A node's history is the traffic into it; the unknown node's, the traffic out.
+ */
+export interface SeriesPoint {
+  t: number;
+  rps: number;
+  errorRps: number;
+}
+
+/** Label matchers that select the traffic into the node with this id, as its destination reports it. */
+export function matchersForNode(id: string, side: "source" | "destination"): Record<string, LabelMatcher> {
+  if (id === UNKNOWN_NODE_ID) return { [`${side}_workload`]: "unknown" };
+  const [kind, ns, a, b] = id.split(":");
+  if (!ns || !a) throw new BadRequestError(`not a graph node id: ${id}`, [{ path: "query.id", message: "unknown node id" }]);
+  switch (kind) {
+    case "wl":
+      return { [`${side}_workload_namespace`]: ns, [`${side}_workload`]: a };
+    case "app":
+      return { [`${side}_workload_namespace`]: ns, [`${side}_app`]: a };
+    case "va":
+      if (!b) break;
+      return { [`${side}_workload_namespace`]: ns, [`${side}_app`]: a, [`${side}_version`]: b };
+    case "svc":
+      return side === "destination" ? { destination_service_namespace: ns, destination_service_name: a } : { source_workload_namespace: ns, source_app: a };
+  }
+  throw new BadRequestError(`not a graph node id: ${id}`, [{ path: "query.id", message: "unknown node id" }]);
+}
+
+export function seriesQuery(id: string, windowSeconds: number): RateQuery {
+  const by = ["response_code", "grpc_response_status", "request_protocol"];
+  const edge = id.split(">");
+  if (edge.length === 3) {
+    const [src, dst] = edge as [string, string];
+    const toUnknown = dst === UNKNOWN_NODE_ID || dst.startsWith("svc:");
+    return {
+      metric: REQUESTS,
+      match: { reporter: toUnknown ? "source" : "destination", ...(src === UNKNOWN_NODE_ID ? { source_workload: "unknown" } : matchersForNode(src, "source")), ...(dst === UNKNOWN_NODE_ID ? {} : matchersForNode(dst, "destination")) },
+      by,
+      windowSeconds,
+    };
+  }
+  if (id === UNKNOWN_NODE_ID) return { metric: REQUESTS, match: { reporter: "destination", source_workload: "unknown" }, by, windowSeconds };
+  return { metric: REQUESTS, match: { reporter: "destination", ...matchersForNode(id, "destination") }, by, windowSeconds };
+}
+
+export async function fetchSeries(source: TrafficSource, id: string, minutes: number, at: Date): Promise<SeriesPoint[]> {
+  const stepSeconds = Math.max(5, Math.round((minutes * 60) / 60));
+  const windowSeconds = Math.max(stepSeconds * 2, 30);
+  const start = new Date(at.getTime() - minutes * 60_000);
+  const series = await source.rateRange(seriesQuery(id, windowSeconds), start, at, stepSeconds);
+  const byT = new Map<number, SeriesPoint>();
+  for (const s of series) {
+    const failed = Number(s.labels.response_code) >= 400 || (s.labels.request_protocol === "grpc" && !!s.labels.grpc_response_status && s.labels.grpc_response_status !== "0");
+    for (const [t, v] of s.points) {
+      const p = byT.get(t) ?? { t, rps: 0, errorRps: 0 };
+      p.rps += v;
+      if (failed) p.errorRps += v;
+      byT.set(t, p);
+    }
+  }
+  return [...byT.values()].sort((a, b) => a.t - b.t).map((p) => ({ t: p.t, rps: Math.round(p.rps * 1000) / 1000, errorRps: Math.round(p.errorRps * 1000) / 1000 }));
+}
