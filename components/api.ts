@@ -48,4 +48,6 @@ export async function getJson<T>(url: string, signal?: AbortSignal, okStatuses: 
 export const queryKeys = {
   health: () => ["health"] as const,
   services: (namespaces: string[]) => ["services", { namespaces: [...namespaces].sort() }] as const,
+  graph: (p: { namespaces: string[]; graphType: string; duration: string; idle: boolean }) => ["graph", { ...p, namespaces: [...p.namespaces].sort() }] as const,
+  graphSeries: (id: string, minutes: number) => ["graph-series", id, minutes] as const,
 };

@@ -58,7 +58,9 @@ export class LoadGenerator {
 
   private tick(): void {
     const now = performance.now();
-    this.credit += (this.stats.ratePerSecond * (now - this.last)) / 1000;
+    // After the event loop stalls (start-up work, GC), do not catch up in a burst:
+    // at most a quarter second's worth of requests is owed at any time.
+    this.credit = Math.min(this.credit + (this.stats.ratePerSecond * (now - this.last)) / 1000, Math.max(1, this.stats.ratePerSecond / 4));
     this.last = now;
     while (this.credit >= 1) {
       this.credit -= 1;

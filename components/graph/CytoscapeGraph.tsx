@@ -1,0 +1,270 @@
+"use client";
+
+import type { Core, ElementDefinition, EventObject } from "cytoscape";
+import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
+import type { Graph } from "@/server/metrics/graph/types";
+import { type EdgeLabelMode, toElements } from "./elements";
+import { type Point, layeredLayout, placeNewNodes } from "./layered";
+import { type LayoutName, layoutOptions } from "./layouts";
+import { graphStyles } from "./styles";
+
+/**
+ * The one place that creates and drives a cytoscape instance. The page above
+ * it only passes data and choices; if the graph library changes, this file
+ * (with styles.ts and layouts.ts) is what changes.
+ *
+ * Positions are kept across refreshes: a node that was already drawn keeps its
+ * place (or where the operator dragged it); only new nodes are placed, by the
+ * layered layout. A full layout runs on first draw, when the layout changes, or
+ * on "Re-layout".
+ */
+export interface CytoscapeGraphHandle {
+  fit(): void;
+  zoomBy(factor: number): void;
+  relayout(): void;
+  png(): Blob;
+}
+
+export interface Selection {
+  kind: "node" | "edge";
+  id: string;
+}
+
+interface Props {
+  graph: Graph;
+  edgeLabels: EdgeLabelMode;
+  layout: LayoutName;
+  /** Ids to highlight (others are dimmed); null: no highlight. */
+  highlight: Set<string> | null;
+  selected: Selection | null;
+  onSelect(selection: Selection | null): void;
+}
+
+/** Read-only hooks for tests and benchmarks (window.sextantGraph). */
+export interface GraphProbe {
+  nodeIds(): string[];
+  edgeIds(): string[];
+  position(id: string): Point | undefined;
+  /** Page coordinates of a node's centre or an edge's midpoint. */
+  clientPoint(id: string): Point | undefined;
+  layoutMs: number;
+  layouts: number;
+}
+
+declare global {
+  interface Window {
+    sextantGraph?: GraphProbe;
+  }
+}
+
+export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function CytoscapeGraph({ graph, edgeLabels, layout, highlight, selected, onSelect }, ref) {
+  const container = useRef<HTMLDivElement>(null);
+  const cyRef = useRef<Core | null>(null);
+  const positions = useRef(new Map<string, Point>());
+  const onSelectRef = useRef(onSelect);
+  const layoutRef = useRef(layout);
+  const graphRef = useRef(graph);
+  const probe = useRef<GraphProbe | null>(null);
+  onSelectRef.current = onSelect;
+  graphRef.current = graph;
+
+  const runFullLayout = (cy: Core, name: LayoutName) => {
+    const started = performance.now();
+    const done = () => {
+      cy.nodes().forEach((n) => {
+        if (!n.isParent()) positions.current.set(n.id(), { ...n.position() });
+      });
+      cy.fit(undefined, 30);
+      const ms = Math.round(performance.now() - started);
+      if (probe.current) {
+        probe.current.layoutMs = ms;
+        probe.current.layouts++;
+      }
+      container.current?.setAttribute("data-layout-ms", String(ms));
+      container.current?.setAttribute("data-layouts", String(probe.current?.layouts ?? 0));
+    };
+    if (name === "layered") {
+      const placed = layered(graphRef.current);
+      cy.batch(() => cy.nodes().forEach((n) => void (n.isParent() ? undefined : n.position(placed.get(n.id()) ?? { x: 0, y: 0 }))));
+      done();
+    } else {
+      const l = cy.elements().layout(layoutOptions(name, cy.nodes().length));
+      l.one("layoutstop", done);
+      l.run();
+    }
+  };
+
+  // Create the instance once.
+  useEffect(() => {
+    let cy: Core | undefined;
+    let disposed = false;
+    let resizeObserver: ResizeObserver | undefined;
+    void (async () => {
+      const [{ default: cytoscape }, { default: fcose }] = await Promise.all([import("cytoscape"), import("cytoscape-fcose")]);
+      if (disposed || !container.current) return;
+      const registered = cytoscape as unknown as { __fcose?: boolean; use(ext: unknown): void };
+      if (!registered.__fcose) {
+        registered.use(fcose);
+        registered.__fcose = true;
+      }
+      cy = cytoscape({ container: container.current, style: graphStyles, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: false });
+      cyRef.current = cy;
+      cy.on("tap", (e: EventObject) => {
+        if (e.target === cy) onSelectRef.current(null);
+        else if (e.target.isEdge?.()) onSelectRef.current({ kind: "edge", id: e.target.id() });
+        else if (e.target.isNode?.() && !e.target.isParent()) onSelectRef.current({ kind: "node", id: e.target.id() });
+      });
+      cy.on("dragfree", "node", (e: EventObject) => {
+        positions.current.set(e.target.id(), { ...e.target.position() });
+      });
+      probe.current = {
+        nodeIds: () => cy!.nodes().filter((n) => !n.isParent()).map((n) => n.id()),
+        edgeIds: () => cy!.edges().map((x) => x.id()),
+        position: (id) => {
+          const el = cy!.getElementById(id);
+          return el.nonempty() && el.isNode() ? { ...el.position() } : undefined;
+        },
+        clientPoint: (id) => {
+          const el = cy!.getElementById(id);
+          if (el.empty()) return undefined;
+          const p = el.isNode() ? el.renderedPosition() : (el as unknown as { renderedMidpoint(): Point }).renderedMidpoint();
+          const box = container.current!.getBoundingClientRect();
+          return { x: box.left + p.x, y: box.top + p.y };
+        },
+        layoutMs: 0,
+        layouts: 0,
+      };
+      window.sextantGraph = probe.current;
+      // The canvas changes size when the side panel opens or the window resizes.
+      const resize = new ResizeObserver(() => cy?.resize());
+      resize.observe(container.current);
+      resizeObserver = resize;
+      sync(cy, graphRef.current, edgeLabelsRef.current, true);
+    })();
+    return () => {
+      disposed = true;
+      resizeObserver?.disconnect();
+      cy?.destroy();
+      cyRef.current = null;
+      if (window.sextantGraph === probe.current) delete window.sextantGraph;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const edgeLabelsRef = useRef(edgeLabels);
+  edgeLabelsRef.current = edgeLabels;
+
+  /** Brings cytoscape's elements in line with the graph, moving nothing that was already placed. */
+  const sync = (cy: Core, g: Graph, mode: EdgeLabelMode, first: boolean) => {
+    const next = toElements(g, mode);
+    const wanted = new Set(next.map((el) => el.data.id!));
+    const added: ElementDefinition[] = [];
+    cy.batch(() => {
+      cy.elements().forEach((el) => {
+        if (!wanted.has(el.id())) el.remove();
+      });
+      // Parents first (namespace boxes, then app boxes, then nodes), so children can be added into them.
+      const depth = (el: ElementDefinition) => (el.group === "edges" ? 3 : el.data.kind !== "box" ? 2 : el.data.boxType === "namespace" ? 0 : 1);
+      for (const el of [...next].sort((a, b) => depth(a) - depth(b))) {
+        const existing = cy.getElementById(el.data.id!);
+        if (existing.nonempty()) {
+          const parentChanged = el.group === "nodes" && (existing.data("parent") ?? undefined) !== (el.data.parent ?? undefined);
+          if (!parentChanged) {
+            existing.data(el.data);
+            continue;
+          }
+          existing.remove();
+        }
+        added.push(el);
+        cy.add(el);
+      }
+    });
+    const newLeaves = added.filter((el) => el.group === "nodes" && el.data.kind !== "box").map((el) => el.data.id!);
+    if (first || positions.current.size === 0) {
+      if (cy.nodes().length > 0) runFullLayout(cy, layoutRef.current);
+      return;
+    }
+    if (newLeaves.length > 0) {
+      const known = new Map([...positions.current].filter(([id]) => wanted.has(id)));
+      const placed = placeNewNodes(known, layered(g), newLeaves);
+      cy.batch(() => placed.forEach((p, id) => cy.getElementById(id).position(p)));
+      placed.forEach((p, id) => positions.current.set(id, p));
+    }
+    cy.batch(() => positions.current.forEach((p, id) => cy.getElementById(id).nonempty() && cy.getElementById(id).position(p)));
+  };
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (cy) sync(cy, graph, edgeLabels, false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [graph, edgeLabels]);
+
+  useEffect(() => {
+    if (layoutRef.current === layout) return;
+    layoutRef.current = layout;
+    const cy = cyRef.current;
+    if (cy) {
+      positions.current.clear();
+      runFullLayout(cy, layout);
+    }
+  }, [layout]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.batch(() => {
+      cy.elements().removeClass("dim match");
+      if (highlight) {
+        cy.elements().forEach((el) => {
+          if (el.isNode() && el.isParent()) return;
+          el.addClass(highlight.has(el.id()) ? "match" : "dim");
+        });
+      }
+    });
+  }, [highlight, graph]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.elements().unselect();
+    if (selected) cy.getElementById(selected.id).select();
+  }, [selected, graph]);
+
+  useImperativeHandle(ref, () => ({
+    fit: () => cyRef.current?.fit(undefined, 30),
+    zoomBy: (factor) => {
+      const cy = cyRef.current;
+      if (!cy) return;
+      cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    },
+    relayout: () => {
+      const cy = cyRef.current;
+      if (!cy) return;
+      positions.current.clear();
+      runFullLayout(cy, layoutRef.current);
+    },
+    png: () => {
+      const cy = cyRef.current;
+      if (!cy) throw new Error("the graph is not drawn yet");
+      return cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" }) as unknown as Blob;
+    },
+  }));
+
+  return <div ref={container} className="graph-canvas" data-testid="graph-canvas" role="img" aria-label={`Service graph: ${graph.nodes.filter((n) => n.kind !== "box").length} nodes, ${graph.edges.length} edges`} />;
+});
+
+function layered(g: Graph): Map<string, Point> {
+  const leaves = g.nodes.filter((n) => n.kind !== "box");
+  // Nodes without a namespace (unknown sources/destinations) have no box: they
+  // sit in the band of the first namespace they talk to, next to their traffic.
+  const nsOf = new Map(leaves.map((n) => [n.id, n.namespace]));
+  const bandOf = (n: (typeof leaves)[number]) => {
+    if (n.namespace !== "unknown") return n.namespace;
+    const e = g.edges.find((x) => x.source === n.id || x.target === n.id);
+    return (e && nsOf.get(e.source === n.id ? e.target : e.source)) ?? n.namespace;
+  };
+  return layeredLayout(
+    leaves.map((n) => ({ id: n.id, group: bandOf(n), subgroup: n.app })),
+    g.edges.map((e) => ({ source: e.source, target: e.target })),
+  );
+}

@@ -1,0 +1,291 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+import type { ServiceList } from "@/server/mesh/catalog";
+import type { Graph, GraphType } from "@/server/metrics/graph/types";
+import { ApiError, getJson, queryKeys } from "../api";
+import { CytoscapeGraph, type CytoscapeGraphHandle, type Selection } from "./CytoscapeGraph";
+import { EDGE_LABEL_MODES, type EdgeLabelMode, findableEdge, findableNode } from "./elements";
+import { parseFind } from "./find";
+import { GraphSidePanel } from "./GraphSidePanel";
+import { LAYOUT_LABELS, type LayoutName } from "./layouts";
+import { HEALTH_COLORS } from "./styles";
+
+const GRAPH_TYPE_LABELS: Record<GraphType, string> = { versionedApp: "Versioned app", app: "App", workload: "Workload", service: "Service" };
+const DURATIONS = ["1m", "5m", "10m", "30m", "1h"];
+const REFRESH: Record<string, number | false> = { "5s": 5000, "10s": 10000, "30s": 30000, "1m": 60000, off: false };
+
+/** Options live in the URL, so a view can be shared and survives a reload. */
+function useGraphOptions() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const get = (k: string, d: string) => params.get(k) ?? d;
+  const options = {
+    namespaces: (params.get("namespaces") ?? "").split(",").filter(Boolean),
+    graphType: (Object.keys(GRAPH_TYPE_LABELS).includes(get("graphType", "")) ? get("graphType", "") : "versionedApp") as GraphType,
+    duration: DURATIONS.includes(get("duration", "")) ? get("duration", "") : "1m",
+    refresh: get("refresh", "") in REFRESH ? get("refresh", "") : "10s",
+    edgeLabels: (get("edgeLabels", "") in EDGE_LABEL_MODES ? get("edgeLabels", "") : "rate") as EdgeLabelMode,
+    layout: (get("layout", "") in LAYOUT_LABELS ? get("layout", "") : "layered") as LayoutName,
+    idle: params.get("idle") === "true",
+  };
+  const set = useCallback(
+    (patch: Partial<Record<keyof typeof options, string | boolean | string[]>>) => {
+      const next = new URLSearchParams(params.toString());
+      for (const [k, v] of Object.entries(patch)) {
+        const value = Array.isArray(v) ? v.join(",") : String(v);
+        if (value === "" || value === "false") next.delete(k);
+        else next.set(k, value);
+      }
+      router.replace(`${pathname}?${next.toString()}`, { scroll: false });
+    },
+    [params, pathname, router],
+  );
+  return [options, set] as const;
+}
+
+export function GraphView() {
+  const [opts, setOpts] = useGraphOptions();
+  const [paused, setPaused] = useState(false);
+  const [find, setFind] = useState("");
+  const [selection, setSelection] = useState<Selection | null>(null);
+  const graphRef = useRef<CytoscapeGraphHandle>(null);
+  const findRef = useRef<HTMLInputElement>(null);
+  const ids = { type: useId(), ns: useId(), dur: useId(), refresh: useId(), labels: useId(), layout: useId(), find: useId() };
+  const refreshMs = paused ? false : (REFRESH[opts.refresh] ?? 10000);
+
+  const services = useQuery({ queryKey: queryKeys.services([]), queryFn: ({ signal }) => getJson<ServiceList>("/api/services", signal) });
+  const allNamespaces = services.data?.namespaces ?? [];
+
+  const { data, error, isPending, isFetching, dataUpdatedAt, errorUpdatedAt, refetch } = useQuery({
+    queryKey: queryKeys.graph({ namespaces: opts.namespaces, graphType: opts.graphType, duration: opts.duration, idle: opts.idle }),
+    queryFn: ({ signal }) => {
+      const q = new URLSearchParams({ graphType: opts.graphType, duration: opts.duration, idle: String(opts.idle) });
+      opts.namespaces.forEach((ns) => q.append("namespace", ns));
+      return getJson<Graph>(`/api/graph?${q.toString()}`, signal);
+    },
+    refetchInterval: refreshMs,
+    retry: false,
+  });
+
+  const findResult = useMemo(() => parseFind(find), [find]);
+  const highlight = useMemo(() => {
+    if (!data || !findResult.ok || findResult.empty) return null;
+    const labels = new Map(data.nodes.map((n) => [n.id, n.label]));
+    const hits = new Set<string>();
+    for (const n of data.nodes) if (n.kind !== "box" && findResult.test(findableNode(n))) hits.add(n.id);
+    for (const e of data.edges) if (findResult.test(findableEdge(e, labels))) hits.add(e.id);
+    return hits;
+  }, [data, findResult]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      const typing = t && ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName);
+      if (e.key === "/" && !typing) {
+        e.preventDefault();
+        findRef.current?.focus();
+      } else if (e.key === "Escape") setSelection(null);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const download = (blob: Blob, name: string) => {
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  const stamp = () => new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const nodeCount = data ? data.nodes.filter((n) => n.kind !== "box").length : 0;
+
+  return (
+    <section className="page graph-page" aria-labelledby="page-title">
+      <header className="page-header">
+        <h1 id="page-title">Graph</h1>
+        {data && (
+          <span className="muted" data-testid="graph-summary">
+            {nodeCount} nodes, {data.edges.length} edges · {data.source.kind === "demo" ? "demo telemetry" : "Prometheus"}
+          </span>
+        )}
+        <div className="spacer" />
+        <span className="muted small" aria-live="polite" data-testid="last-updated">
+          {isFetching ? "Refreshing… " : ""}
+          {dataUpdatedAt ? `Updated ${new Date(dataUpdatedAt).toLocaleTimeString()}` : ""}
+        </span>
+        <button type="button" className="button" onClick={() => setPaused((p) => !p)} aria-pressed={paused}>
+          {paused ? "Resume" : "Pause"}
+        </button>
+        <button type="button" className="button" onClick={() => void refetch()} disabled={isFetching}>
+          Refresh
+        </button>
+      </header>
+
+      <div className="toolbar toolbar-wrap">
+        <label htmlFor={ids.type}>Graph type</label>
+        <select id={ids.type} className="input" value={opts.graphType} onChange={(e) => setOpts({ graphType: e.target.value })}>
+          {Object.entries(GRAPH_TYPE_LABELS).map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <details className="ns-picker">
+          <summary className="input" id={ids.ns}>
+            {opts.namespaces.length === 0 ? "All namespaces" : opts.namespaces.join(", ")}
+          </summary>
+          <fieldset aria-labelledby={ids.ns}>
+            {allNamespaces.length === 0 && <p className="muted small">No namespaces in the registry.</p>}
+            {allNamespaces.map((ns) => (
+              <label key={ns} className="check">
+                <input
+                  type="checkbox"
+                  checked={opts.namespaces.includes(ns)}
+                  onChange={(e) => setOpts({ namespaces: e.target.checked ? [...opts.namespaces, ns] : opts.namespaces.filter((x) => x !== ns) })}
+                />
+                {ns}
+              </label>
+            ))}
+          </fieldset>
+        </details>
+        <label htmlFor={ids.dur}>Last</label>
+        <select id={ids.dur} className="input" value={opts.duration} onChange={(e) => setOpts({ duration: e.target.value })}>
+          {DURATIONS.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={ids.refresh}>Every</label>
+        <select id={ids.refresh} className="input" value={opts.refresh} onChange={(e) => setOpts({ refresh: e.target.value })}>
+          {Object.keys(REFRESH).map((r) => (
+            <option key={r} value={r}>
+              {r === "off" ? "manual" : r}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={ids.labels}>Edge labels</label>
+        <select id={ids.labels} className="input" value={opts.edgeLabels} onChange={(e) => setOpts({ edgeLabels: e.target.value })}>
+          {Object.entries(EDGE_LABEL_MODES).map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={ids.layout}>Layout</label>
+        <select id={ids.layout} className="input" value={opts.layout} onChange={(e) => setOpts({ layout: e.target.value })}>
+          {Object.entries(LAYOUT_LABELS).map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <label className="check">
+          <input type="checkbox" checked={opts.idle} onChange={(e) => setOpts({ idle: e.target.checked })} /> Show idle
+        </label>
+      </div>
+
+      <div className="toolbar toolbar-wrap">
+        <label htmlFor={ids.find}>Find</label>
+        <input
+          id={ids.find}
+          ref={findRef}
+          className={`input find-input${findResult.ok ? "" : " input-error"}`}
+          placeholder="error>5  rps>10  name=reviews  ( / )"
+          value={find}
+          onChange={(e) => setFind(e.target.value)}
+          aria-invalid={!findResult.ok}
+          aria-describedby={`${ids.find}-help`}
+        />
+        <span id={`${ids.find}-help`} className={findResult.ok ? "muted small" : "error-text small"} data-testid="find-status">
+          {!findResult.ok ? findResult.error : highlight ? `${highlight.size} match${highlight.size === 1 ? "" : "es"}` : ""}
+        </span>
+        <div className="spacer" />
+        <button type="button" className="button" onClick={() => graphRef.current?.fit()} disabled={!data}>
+          Fit
+        </button>
+        <button type="button" className="button" onClick={() => graphRef.current?.zoomBy(1.25)} disabled={!data} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" className="button" onClick={() => graphRef.current?.zoomBy(0.8)} disabled={!data} aria-label="Zoom out">
+          −
+        </button>
+        <button type="button" className="button" onClick={() => graphRef.current?.relayout()} disabled={!data}>
+          Re-layout
+        </button>
+        <button type="button" className="button" onClick={() => graphRef.current && download(graphRef.current.png(), `sextant-graph-${stamp()}.png`)} disabled={!data}>
+          Export PNG
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => data && download(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), `sextant-graph-${stamp()}.json`)}
+          disabled={!data}
+        >
+          Export JSON
+        </button>
+      </div>
+
+      {error && data && (
+        <div className="alert" role="alert" data-testid="stale-banner">
+          <strong>Showing the graph from {new Date(dataUpdatedAt).toLocaleTimeString()}; it is stale.</strong> Refreshing at {new Date(errorUpdatedAt).toLocaleTimeString()} failed: {error.message}
+          {error instanceof ApiError && error.requestId && <span className="muted small"> (request {error.requestId})</span>}
+        </div>
+      )}
+
+      {isPending ? (
+        <div className="loading" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading the graph…
+        </div>
+      ) : error && !data ? (
+        <div className="alert" role="alert">
+          <strong>Cannot draw the graph: </strong>
+          {error.message}
+          <button type="button" className="button button-small" onClick={() => void refetch()}>
+            Retry
+          </button>
+        </div>
+      ) : data ? (
+        <div className="graph-body">
+          <div className="graph-main">
+            {data.edges.length === 0 && (
+              <div className="graph-empty" role="status">
+                No traffic in the last {opts.duration}
+                {opts.namespaces.length ? ` in ${opts.namespaces.join(", ")}` : ""}.{" "}
+                {opts.idle ? "" : "Tick “Show idle” to see services without traffic."}
+              </div>
+            )}
+            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={opts.edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} />
+            <Legend />
+          </div>
+          {selection && <GraphSidePanel graph={data} selection={selection} refreshMs={refreshMs} onClose={() => setSelection(null)} />}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function Legend() {
+  return (
+    <div className="legend small" aria-label="Legend">
+      {(["healthy", "degraded", "failure", "idle"] as const).map((h) => (
+        <span key={h}>
+          <span className="dot" style={{ background: HEALTH_COLORS[h] }} aria-hidden="true" /> {h}
+        </span>
+      ))}
+      <span>○ workload</span>
+      <span>▢ app</span>
+      <span>△ service</span>
+      <span>◇ unknown</span>
+      <span>- - TCP</span>
+    </div>
+  );
+}

@@ -1,0 +1,8 @@
+import type { GraphProbe } from "../components/graph/CytoscapeGraph";
+
+declare global {
+  interface Window {
+    sextantGraph?: GraphProbe;
+  }
+}
+export {};

@@ -1,0 +1,114 @@
+import fs from "node:fs";
+import { type Page, expect, test } from "@playwright/test";
+
+/** The live graph over the demo mesh's own telemetry (no Prometheus in this run), in Chromium. */
+
+async function openGraph(page: Page, query = "graphType=workload") {
+  await page.goto(`/graph?${query}`);
+  // The demo telemetry needs two samples (2 s apart) before it has rates; the page refreshes every 10 s.
+  await expect
+    .poll(async () => page.evaluate(() => window.sextantGraph?.edgeIds().length ?? 0), { timeout: 40_000, message: "graph edges drawn" })
+    .toBeGreaterThanOrEqual(7);
+}
+
+test("renders the demo's nodes and edges", async ({ page }) => {
+  await openGraph(page);
+  const nodes = await page.evaluate(() => window.sextantGraph!.nodeIds().sort());
+  expect(nodes).toEqual([
+    "unknown",
+    "wl:default:details-v1",
+    "wl:default:productpage-v1",
+    "wl:default:ratings-v1",
+    "wl:default:reviews-v1",
+    "wl:default:reviews-v2",
+    "wl:default:reviews-v3",
+  ]);
+  const edges = await page.evaluate(() => window.sextantGraph!.edgeIds());
+  expect(edges).toContain("wl:default:reviews-v3>wl:default:ratings-v1>grpc");
+  await expect(page.getByTestId("graph-summary")).toContainText("7 nodes, 7 edges · demo telemetry");
+  await expect(page.getByRole("img", { name: /Service graph: 7 nodes, 7 edges/ })).toBeVisible();
+});
+
+test("clicking an edge opens its panel with numbers and history", async ({ page }) => {
+  await openGraph(page);
+  const id = "wl:default:productpage-v1>wl:default:details-v1>grpc";
+  const p = await page.evaluate((edge) => window.sextantGraph!.clientPoint(edge), id);
+  await page.mouse.click(p!.x, p!.y);
+  const panel = page.getByTestId("side-panel");
+  await expect(panel).toBeVisible();
+  await expect(panel.getByRole("heading", { name: "productpage-v1 → details-v1" })).toBeVisible();
+  const rate = Number((await panel.getByTestId("edge-rate").innerText()).replace(" rps", ""));
+  expect(rate).toBeGreaterThan(1);
+  await expect(panel.getByTestId("edge-latency")).toHaveText(/\d+\.\d ms \/ \d+\.\d ms \/ \d+\.\d ms/);
+  await expect(panel.getByRole("table", { name: "Response codes" })).toContainText("200");
+  await expect(panel.getByRole("img", { name: /Requests per second over the last/ })).toBeVisible({ timeout: 20_000 });
+  await page.keyboard.press("Escape");
+  await expect(panel).toBeHidden();
+});
+
+test("a refresh keeps every node where it was", async ({ page }) => {
+  await openGraph(page);
+  const before = await page.evaluate(() => Object.fromEntries(window.sextantGraph!.nodeIds().map((id) => [id, window.sextantGraph!.position(id)])));
+  const layouts = await page.getByTestId("graph-canvas").getAttribute("data-layouts");
+  const updated = await page.getByTestId("last-updated").innerText();
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await expect(page.getByTestId("last-updated")).not.toHaveText(updated, { timeout: 20_000 });
+  const after = await page.evaluate(() => Object.fromEntries(window.sextantGraph!.nodeIds().map((id) => [id, window.sextantGraph!.position(id)])));
+  expect(after).toEqual(before);
+  await expect(page.getByTestId("graph-canvas")).toHaveAttribute("data-layouts", layouts!);
+});
+
+test("exports the graph as PNG and as JSON", async ({ page }) => {
+  await openGraph(page);
+  const [png] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export PNG" }).click()]);
+  expect(png.suggestedFilename()).toMatch(/^sextant-graph-.*\.png$/);
+  const bytes = fs.readFileSync((await png.path())!);
+  expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  expect(bytes.length).toBeGreaterThan(5000);
+
+  const [json] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const graph = JSON.parse(fs.readFileSync((await json.path())!, "utf8"));
+  expect(graph.edges.length).toBe(7);
+  expect(graph.graphType).toBe("workload");
+});
+
+test("find highlights matches and explains mistakes", async ({ page }) => {
+  await openGraph(page);
+  await page.keyboard.press("/");
+  await expect(page.getByLabel("Find")).toBeFocused();
+  await page.keyboard.type("name=reviews kind=workload");
+  await expect(page.getByTestId("find-status")).toHaveText("3 matches");
+  await page.getByLabel("Find").fill("colour=red");
+  await expect(page.getByTestId("find-status")).toContainText('unknown field "colour"');
+  await expect(page.getByLabel("Find")).toHaveAttribute("aria-invalid", "true");
+});
+
+test("when refreshing fails, the last graph stays and a banner says why it is stale", async ({ page }) => {
+  await openGraph(page);
+  const count = await page.evaluate(() => window.sextantGraph!.nodeIds().length);
+  await page.route("**/api/graph?*", (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: "application/json",
+      body: JSON.stringify({ error: { code: "unavailable", message: "Prometheus is unavailable: cannot reach http://prometheus:9090: connect ECONNREFUSED" }, requestId: "r-1" }),
+    }),
+  );
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  const banner = page.getByTestId("stale-banner");
+  await expect(banner).toBeVisible({ timeout: 15_000 });
+  await expect(banner).toContainText("it is stale");
+  await expect(banner).toContainText("Prometheus is unavailable: cannot reach http://prometheus:9090");
+  expect(await page.evaluate(() => window.sextantGraph!.nodeIds().length)).toBe(count);
+  await page.unroute("**/api/graph?*");
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await expect(banner).toBeHidden({ timeout: 15_000 });
+});
+
+test("options live in the URL: graph type and edge labels", async ({ page }) => {
+  await openGraph(page, "graphType=versionedApp&edgeLabels=percent");
+  await expect(page.getByLabel("Graph type")).toHaveValue("versionedApp");
+  expect(await page.evaluate(() => window.sextantGraph!.nodeIds())).toContain("va:default:reviews:v2");
+  await page.getByLabel("Graph type").selectOption("app");
+  await expect(page).toHaveURL(/graphType=app/);
+  await expect.poll(() => page.evaluate(() => window.sextantGraph!.nodeIds().includes("app:default:reviews"))).toBe(true);
+});
