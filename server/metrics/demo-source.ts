@@ -1,4 +1,5 @@
-import { type RateQuery, type RateSample, type RateSeries, type TrafficSource, matches } from "./source";
+import { histogramQuantiles } from "./histogram";
+import { type QuantileSample, type RateQuery, type RateSample, type RateSeries, type TrafficSource, matches } from "./source";
 
 /**
  * Traffic numbers from the demo mesh's own telemetry, for when no Prometheus
@@ -98,6 +99,25 @@ export class DemoTrafficSource implements TrafficSource {
       }
     }
     return [...out.values()];
+  }
+
+  async quantiles(q: RateQuery, quantiles: number[], at: Date): Promise<QuantileSample[]> {
+    const buckets = this.aggregate({ ...q, by: [...q.by, "le"] }, at.getTime() / 1000);
+    const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, number> }>();
+    for (const b of buckets) {
+      const { le, ...labels } = b.labels;
+      const key = seriesKey("", labels);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { labels, buckets: new Map() }));
+      g.buckets.set(le === "+Inf" ? Infinity : Number(le), b.value);
+    }
+    const out: QuantileSample[] = [];
+    for (const g of groups.values()) {
+      histogramQuantiles(quantiles, g.buckets).forEach((value, i) => {
+        if (value !== null && Number.isFinite(value)) out.push({ labels: g.labels, quantile: quantiles[i]!, value });
+      });
+    }
+    return out;
   }
 
   /** Sample slots (oldest first) whose time is within (t - window, t]. */

@@ -1,5 +1,5 @@
 import type { PrometheusClient } from "./prometheus";
-import { type RateQuery, type RateSample, type RateSeries, type TrafficSource, renderRateQuery } from "./source";
+import { type QuantileSample, type RateQuery, type RateSample, type RateSeries, type TrafficSource, renderQuantileQuery, renderRateQuery } from "./source";
 
 /** Traffic numbers from Prometheus, by PromQL. */
 export class PrometheusTrafficSource implements TrafficSource {
@@ -19,5 +19,10 @@ export class PrometheusTrafficSource implements TrafficSource {
   async rateRange(q: RateQuery, start: Date, end: Date, stepSeconds: number, signal?: AbortSignal): Promise<RateSeries[]> {
     const matrix = await this.client.queryRange(renderRateQuery(q), start, end, stepSeconds, signal);
     return matrix.map((s) => ({ labels: s.metric, points: s.values.filter(([, v]) => Number.isFinite(v)) }));
+  }
+
+  async quantiles(q: RateQuery, quantiles: number[], at: Date, signal?: AbortSignal): Promise<QuantileSample[]> {
+    const results = await Promise.all(quantiles.map((phi) => this.client.query(renderQuantileQuery(q, phi), at, signal)));
+    return results.flatMap((vector, i) => vector.filter((s) => Number.isFinite(s.value)).map((s) => ({ labels: s.metric, quantile: quantiles[i]!, value: s.value })));
   }
 }

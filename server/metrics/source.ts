@@ -27,12 +27,21 @@ export interface RateSeries {
   points: [number, number][];
 }
 
+/** A latency quantile of one group of series: histogram_quantile(quantile, sum by (le, ...) (rate(bucket[w]))). */
+export interface QuantileSample {
+  labels: Record<string, string>;
+  quantile: number;
+  value: number;
+}
+
 export interface TrafficSource {
   readonly kind: "prometheus" | "demo";
   /** A short description for the UI, e.g. the Prometheus URL. */
   readonly description: string;
   rates(q: RateQuery, at: Date, signal?: AbortSignal): Promise<RateSample[]>;
   rateRange(q: RateQuery, start: Date, end: Date, stepSeconds: number, signal?: AbortSignal): Promise<RateSeries[]>;
+  /** Quantiles of a histogram (q.metric is the _bucket series; q.by must not include "le"). */
+  quantiles(q: RateQuery, quantiles: number[], at: Date, signal?: AbortSignal): Promise<QuantileSample[]>;
 }
 
 const escapeValue = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -50,6 +59,10 @@ export function renderRateQuery(q: RateQuery): string {
     });
   const by = [...q.by].sort().join(",");
   return `sum by (${by}) (rate(${q.metric}{${matchers.join(",")}}[${q.windowSeconds}s]))`;
+}
+
+export function renderQuantileQuery(q: RateQuery, quantile: number): string {
+  return `histogram_quantile(${quantile}, ${renderRateQuery({ ...q, by: [...q.by, "le"] })})`;
 }
 
 export function matches(labels: Record<string, string>, match: Record<string, LabelMatcher>): boolean {

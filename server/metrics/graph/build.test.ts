@@ -44,7 +44,7 @@ function req(src: string | W, dst: string | W, rps: number, o: { svc?: string; r
   };
 }
 
-const empty: GraphSamples = { requests: [], latencyBuckets: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
+const empty: GraphSamples = { requests: [], latencyQuantiles: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
 const opts = (o: Partial<BuildOptions> = {}): BuildOptions => ({
   graphType: "workload",
   namespaces: ["default"],
@@ -218,20 +218,49 @@ describe("graph builder: health (Kiali's default thresholds)", () => {
 });
 
 describe("graph builder: latency, idle, determinism", () => {
-  it("computes p50/p95/p99 from histogram buckets and the average from sum/count", () => {
-    const l = (le: string, value: number) => ({ labels: { ...labels(w("reviews-v2"), w("ratings-v1"), "ratings", "destination"), request_protocol: "http", le }, value });
+  const q = (src: string, dst: string, quantile: number, value: number, reporter: "source" | "destination" = "destination") => ({
+    labels: { ...labels(w(src), w(dst), w(dst).app, reporter), request_protocol: "http" },
+    quantile,
+    value,
+  });
+
+  it("takes a flow's latency quantiles as the source computed them, and the average from sum/count", () => {
+    const l = { ...labels(w("reviews-v2"), w("ratings-v1"), "ratings", "destination"), request_protocol: "http" };
     const g = buildGraph(
       {
         ...empty,
         requests: [req("reviews-v2", "ratings-v1", 10)],
-        latencyBuckets: [l("5", 2), l("10", 6), l("25", 9), l("50", 10), l("+Inf", 10)],
-        latencySum: [{ labels: { ...labels(w("reviews-v2"), w("ratings-v1"), "ratings", "destination"), request_protocol: "http" }, value: 120 }],
-        latencyCount: [{ labels: { ...labels(w("reviews-v2"), w("ratings-v1"), "ratings", "destination"), request_protocol: "http" }, value: 10 }],
+        latencyQuantiles: [q("reviews-v2", "ratings-v1", 0.5, 8.75), q("reviews-v2", "ratings-v1", 0.95, 37.5), q("reviews-v2", "ratings-v1", 0.99, 47.5), q("reviews-v2", "ratings-v1", 0.9, 99)],
+        latencySum: [{ labels: l, value: 120 }],
+        latencyCount: [{ labels: l, value: 10 }],
       },
       opts(),
     );
-    // rank 5 of 10 falls in (5,10] holding 4: 5 + 5*(3/4) = 8.75; p95: rank 9.5 in (25,50]: 25 + 25*0.5 = 37.5
     expect(g.edges[0]!.latency).toEqual({ p50: 8.75, p95: 37.5, p99: 47.5, avg: 12 });
+  });
+
+  it("uses the latency of the reporter whose requests it shows", () => {
+    const g = buildGraph(
+      {
+        ...empty,
+        requests: [req("reviews-v2", "ratings-v1", 10, { reporter: "source" }), req("reviews-v2", "ratings-v1", 10, { reporter: "destination" })],
+        latencyQuantiles: [q("reviews-v2", "ratings-v1", 0.5, 12, "source"), q("reviews-v2", "ratings-v1", 0.5, 3, "destination")],
+      },
+      opts(),
+    );
+    expect(g.edges[0]!.latency.p50).toBe(12);
+  });
+
+  it("weights flows by their request rate where an edge aggregates several (app graph)", () => {
+    const g = buildGraph(
+      {
+        ...empty,
+        requests: [req("productpage-v1", "reviews-v1", 3), req("productpage-v1", "reviews-v3", 1)],
+        latencyQuantiles: [q("productpage-v1", "reviews-v1", 0.95, 10), q("productpage-v1", "reviews-v3", 0.95, 50)],
+      },
+      opts({ graphType: "app" }),
+    );
+    expect(g.edges[0]!.latency.p95).toBe(20);
   });
 
   it("hides edges without traffic in the window unless idle is asked for, and adds idle registry entries", () => {

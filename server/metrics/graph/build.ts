@@ -1,9 +1,8 @@
 import type { MeshSnapshot } from "../../mesh/model";
-import { histogramQuantile } from "../histogram";
-import type { RateSample } from "../source";
-import { type CodeRates, type HealthRule, emptyCodeRates, healthOf, tolerancesFor, worst } from "./health";
+import type { QuantileSample, RateSample } from "../source";
+import { type CodeRates, type HealthRule, emptyCodeRates, healthOf, tolerancePicker, worst } from "./health";
 import { type NodeSeed, appBoxId, nodeFor, nsBoxId, serviceNode } from "./nodes";
-import { type Traffic, UNKNOWN, dedupe, toTraffic, trafficKey, protocolOf } from "./traffic";
+import { FlowIndex, type Traffic, UNKNOWN, dedupe, flowEnds, toTraffic } from "./traffic";
 import type { Graph, GraphEdge, GraphNode, GraphType, Latency, NodeTraffic } from "./types";
 
 /**
@@ -13,8 +12,11 @@ import type { Graph, GraphEdge, GraphNode, GraphType, Latency, NodeTraffic } fro
 export interface GraphSamples {
   /** istio_requests_total rates by REQUEST_LABELS. */
   requests: RateSample[];
-  /** istio_request_duration_milliseconds_bucket rates by LATENCY_LABELS + le. */
-  latencyBuckets: RateSample[];
+  /**
+   * Latency quantiles (p50, p95, p99) per flow, by LATENCY_LABELS, as the
+   * source computes them from istio_request_duration_milliseconds_bucket.
+   */
+  latencyQuantiles: QuantileSample[];
   /** ..._sum and ..._count rates by LATENCY_LABELS (for the average). */
   latencySum: RateSample[];
   latencyCount: RateSample[];
@@ -22,6 +24,9 @@ export interface GraphSamples {
   tcpSent: RateSample[];
   tcpReceived: RateSample[];
 }
+
+/** The latency quantiles the graph shows. */
+export const QUANTILES = [0.5, 0.95, 0.99];
 
 export interface BuildOptions {
   graphType: GraphType;
@@ -47,11 +52,13 @@ interface EdgeAcc {
   http5xx: number;
   http4xx: number;
   grpcErr: number;
-  codes: Record<string, number>;
-  grpcCodes: Record<string, number>;
-  flags: Record<string, number>;
+  codes: Map<string, number>;
+  grpcCodes: Map<string, number>;
+  flags: Map<string, number>;
   health: CodeRates;
-  buckets: Map<number, number>;
+  /** Rate-weighted sums of p50, p95, p99 over the flows on this edge, and their weights. */
+  q: [number, number, number];
+  qw: [number, number, number];
   latencySum: number;
   latencyCount: number;
   tcpSent: number;
@@ -75,7 +82,7 @@ export function buildGraph(samples: GraphSamples, opts: BuildOptions): Graph {
     const id = `${source}>${target}>${t.protocol}`;
     let e = edges.get(id);
     if (!e) {
-      e = { id, source, target, protocol: t.protocol, rps: 0, errorRps: 0, http5xx: 0, http4xx: 0, grpcErr: 0, codes: {}, grpcCodes: {}, flags: {}, health: emptyCodeRates(), buckets: new Map(), latencySum: 0, latencyCount: 0, tcpSent: 0, tcpReceived: 0, reporter: t.reporter };
+      e = { id, source, target, protocol: t.protocol, rps: 0, errorRps: 0, http5xx: 0, http4xx: 0, grpcErr: 0, codes: new Map(), grpcCodes: new Map(), flags: new Map(), health: emptyCodeRates(), q: [0, 0, 0], qw: [0, 0, 0], latencySum: 0, latencyCount: 0, tcpSent: 0, tcpReceived: 0, reporter: t.reporter };
       edges.set(id, e);
     }
     return e;
@@ -83,14 +90,15 @@ export function buildGraph(samples: GraphSamples, opts: BuildOptions): Graph {
   const route = (t: Traffic): string[] => {
     const known = hopsOf.get(t.key);
     if (known) return known;
-    const src = addNode(nodeFor(t.source, opts.graphType));
-    const service = t.service.name === UNKNOWN ? undefined : t.service;
+    const ends = flowEnds(t);
+    const src = addNode(nodeFor(ends.source, opts.graphType));
+    const service = ends.service.name === UNKNOWN ? undefined : ends.service;
     const dstSeed =
       opts.graphType === "service"
         ? service
           ? serviceNode(service.namespace, service.name)
-          : nodeFor(t.destination, "workload")
-        : nodeFor(t.destination, opts.graphType, service);
+          : nodeFor(ends.destination, "workload")
+        : nodeFor(ends.destination, opts.graphType, service);
     const dst = addNode(dstSeed);
     let hops: string[];
     if (opts.injectServiceNodes && opts.graphType !== "service" && service && dstSeed.kind !== "service") {
@@ -107,40 +115,51 @@ export function buildGraph(samples: GraphSamples, opts: BuildOptions): Graph {
   };
 
   // Requests.
-  const { kept: requests, reporterOf } = dedupe(toTraffic(samples.requests, false));
+  const { kept: requests } = dedupe(toTraffic(samples.requests, false));
   for (const t of requests) {
     for (const id of route(t)) {
       const e = edges.get(id)!;
       e.rps += t.rate;
       e.reporter = t.reporter;
       const code = t.responseCode || "0";
-      e.codes[code] = (e.codes[code] ?? 0) + t.rate;
-      if (t.protocol === "grpc" && t.grpcStatus !== "") e.grpcCodes[t.grpcStatus] = (e.grpcCodes[t.grpcStatus] ?? 0) + t.rate;
-      if (t.responseFlags && t.responseFlags !== "-") e.flags[t.responseFlags] = (e.flags[t.responseFlags] ?? 0) + t.rate;
+      add(e.codes, code, t.rate);
+      if (t.protocol === "grpc" && t.grpcStatus !== "") add(e.grpcCodes, t.grpcStatus, t.rate);
+      if (t.responseFlags && t.responseFlags !== "-") add(e.flags, t.responseFlags, t.rate);
       const http = Number(code);
       const grpcFailed = t.protocol === "grpc" && t.grpcStatus !== "" && t.grpcStatus !== "0";
       if (http >= 500) e.http5xx += t.rate;
       else if (http >= 400) e.http4xx += t.rate;
       if (grpcFailed) e.grpcErr += t.rate;
       if (http >= 400 || grpcFailed) e.errorRps += t.rate;
-      if (t.protocol === "grpc") e.health.grpc[t.grpcStatus || "0"] = (e.health.grpc[t.grpcStatus || "0"] ?? 0) + t.rate;
-      else e.health.http[code] = (e.health.http[code] ?? 0) + t.rate;
+      if (t.protocol === "grpc") add(e.health.grpc, t.grpcStatus || "0", t.rate);
+      else add(e.health.http, code, t.rate);
     }
   }
 
-  // Latency, from the same reporter as the requests of each flow.
-  const sameReporter = (s: RateSample) => {
-    const key = trafficKey(s.labels, protocolOf(s.labels, false));
-    return reporterOf.get(key) === (s.labels.reporter === "source" ? "source" : "destination") ? key : undefined;
+  // Latency, from the same reporter as the requests of each flow. An edge that
+  // carries one flow (workload graphs) gets that flow's quantiles exactly; an
+  // edge that aggregates flows (app graphs, injected service nodes) gets their
+  // request-weighted mean, an approximation (quantiles do not add up).
+  const flows = new FlowIndex<{ reporter: "source" | "destination"; hops: string[]; rate: number }>();
+  for (const t of requests) {
+    const f = flows.get(t.labels, t.protocol);
+    if (f) f.rate += t.rate;
+    else flows.set(t.labels, t.protocol, { reporter: t.reporter, hops: hopsOf.get(t.key)!, rate: t.rate });
+  }
+  const flowOf = (s: RateSample) => {
+    const f = flows.get(s.labels, s.labels.request_protocol === "grpc" ? "grpc" : "http");
+    return f && f.reporter === (s.labels.reporter === "source" ? "source" : "destination") ? f : undefined;
   };
-  for (const s of samples.latencyBuckets) {
-    const key = sameReporter(s);
-    if (!key || !hopsOf.has(key) || !Number.isFinite(s.value)) continue;
-    const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
-    if (Number.isNaN(le)) continue;
-    for (const id of hopsOf.get(key)!) {
-      const b = edges.get(id)!.buckets;
-      b.set(le, (b.get(le) ?? 0) + s.value);
+  for (const s of samples.latencyQuantiles) {
+    const slot = QUANTILES.indexOf(s.quantile) as 0 | 1 | 2 | -1;
+    if (slot === -1 || !Number.isFinite(s.value)) continue;
+    const f = flowOf(s);
+    if (!f) continue;
+    const w = Math.max(f.rate, 1e-9);
+    for (const id of f.hops) {
+      const e = edges.get(id)!;
+      e.q[slot] += s.value * w;
+      e.qw[slot] += w;
     }
   }
   for (const [list, field] of [
@@ -148,9 +167,8 @@ export function buildGraph(samples: GraphSamples, opts: BuildOptions): Graph {
     [samples.latencyCount, "latencyCount"],
   ] as const) {
     for (const s of list) {
-      const key = sameReporter(s);
-      if (!key || !hopsOf.has(key) || !Number.isFinite(s.value)) continue;
-      for (const id of hopsOf.get(key)!) edges.get(id)![field] += s.value;
+      const f = Number.isFinite(s.value) ? flowOf(s) : undefined;
+      if (f) for (const id of f.hops) edges.get(id)![field] += s.value;
     }
   }
 
@@ -203,7 +221,8 @@ function assemble(seeds: Map<string, NodeSeed>, accs: Map<string, EdgeAcc>, opts
     i.e4 += e.http4xx;
     i.eg += e.grpcErr;
     i.tcp += e.tcpSent;
-    for (const p of ["http", "grpc"] as const) for (const [c, v] of Object.entries(e.health[p])) i.health[p][c] = (i.health[p][c] ?? 0) + v;
+    for (const [c, v] of e.health.http) add(i.health.http, c, v);
+    for (const [c, v] of e.health.grpc) add(i.health.grpc, c, v);
     inbound.set(e.target, i);
     const o = outbound.get(e.source) ?? { rps: 0, tcp: 0 };
     o.rps += e.rps;
@@ -219,6 +238,7 @@ function assemble(seeds: Map<string, NodeSeed>, accs: Map<string, EdgeAcc>, opts
     return id;
   };
   const nodeHealth = new Map<string, GraphNode["health"]>();
+  const tolerancesOf = tolerancePicker(opts.healthRules);
   for (const seed of seeds.values()) {
     const i = inbound.get(seed.id);
     const o = outbound.get(seed.id);
@@ -233,7 +253,7 @@ function assemble(seeds: Map<string, NodeSeed>, accs: Map<string, EdgeAcc>, opts
       tcpOutBps: round(o?.tcp ?? 0),
     };
     const health =
-      seed.isIdle ? "idle" : seed.kind === "unknown" || !i ? "na" : healthOf(i.health, tolerancesFor(opts.healthRules, { namespace: seed.namespace, kind: seed.kind, name: seed.label }));
+      seed.isIdle ? "idle" : seed.kind === "unknown" || !i ? "na" : healthOf(i.health, tolerancesOf({ namespace: seed.namespace, kind: seed.kind, name: seed.label }));
     nodeHealth.set(seed.id, health);
     let parent: string | undefined;
     if (seed.namespace !== UNKNOWN) {
@@ -254,18 +274,17 @@ function assemble(seeds: Map<string, NodeSeed>, accs: Map<string, EdgeAcc>, opts
     const out = outbound.get(e.source);
     const target = seeds.get(e.target)!;
     const isTcp = e.protocol === "tcp";
-    const latency: Latency = isTcp
-      ? { p50: null, p95: null, p99: null, avg: null }
-      : {
-          p50: roundOrNull(histogramQuantile(0.5, e.buckets)),
-          p95: roundOrNull(histogramQuantile(0.95, e.buckets)),
-          p99: roundOrNull(histogramQuantile(0.99, e.buckets)),
-          avg: e.latencyCount > 0 ? round(e.latencySum / e.latencyCount) : null,
-        };
+    const quantile = (i: 0 | 1 | 2) => (!isTcp && e.qw[i] > 0 ? e.q[i] / e.qw[i] : null);
+    const latency: Latency = {
+      p50: roundOrNull(quantile(0)),
+      p95: roundOrNull(quantile(1)),
+      p99: roundOrNull(quantile(2)),
+      avg: !isTcp && e.latencyCount > 0 ? round(e.latencySum / e.latencyCount) : null,
+    };
     const health = isTcp
       ? "na"
       : e.rps > 0
-        ? healthOf(e.health, tolerancesFor(opts.healthRules, { namespace: target.namespace, kind: target.kind, name: target.label }))
+        ? healthOf(e.health, tolerancesOf({ namespace: target.namespace, kind: target.kind, name: target.label }))
         : "idle";
     return {
       id: e.id,
@@ -319,6 +338,11 @@ function roundOrNull(v: number | null): number | null {
 function pct(part: number | undefined, whole: number | undefined): number {
   return whole && whole > 0 ? Math.round(((part ?? 0) / whole) * 10000) / 100 : 0;
 }
-function sortedRates(r: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, round(r[k]!)]));
+function sortedRates(r: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...r.keys()].sort()) out[k] = round(r.get(k)!);
+  return out;
+}
+function add(m: Map<string, number>, k: string, v: number): void {
+  m.set(k, (m.get(k) ?? 0) + v);
 }

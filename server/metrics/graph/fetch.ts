@@ -1,5 +1,5 @@
-import type { RateQuery, RateSample, TrafficSource } from "../source";
-import type { GraphSamples } from "./build";
+import type { QuantileSample, RateQuery, RateSample, TrafficSource } from "../source";
+import { type GraphSamples, QUANTILES } from "./build";
 import { EDGE_LABELS, LATENCY_LABELS, REQUEST_LABELS } from "./traffic";
 
 /**
@@ -21,13 +21,26 @@ const sides = (ns: string) =>
     { reporter: "source", source_workload_namespace: ns },
   ] as const;
 
+/**
+ * Latency is read from the same side as the requests of a flow: the source's
+ * report, or the destination's when the source is outside the mesh (the only
+ * case where sources do not report). Asking only for those halves the number
+ * of histogram series fetched, the largest part of a graph's data.
+ */
+const latencySides = (ns: string) =>
+  [
+    { reporter: "source", source_workload_namespace: ns },
+    { reporter: "destination", destination_workload_namespace: ns, source_workload: "unknown" },
+  ] as const;
+
 export function graphQueries(namespace: string, windowSeconds: number): Record<keyof GraphSamples, RateQuery[]> {
   const q = (metric: string, by: readonly string[]) => sides(namespace).map((match) => ({ metric, match: { ...match }, by: [...by], windowSeconds }));
+  const lat = (metric: string, by: readonly string[]) => latencySides(namespace).map((match) => ({ metric, match: { ...match }, by: [...by], windowSeconds }));
   return {
     requests: q(REQUESTS, REQUEST_LABELS),
-    latencyBuckets: q(`${DURATION}_bucket`, [...LATENCY_LABELS, "le"]),
-    latencySum: q(`${DURATION}_sum`, LATENCY_LABELS),
-    latencyCount: q(`${DURATION}_count`, LATENCY_LABELS),
+    latencyQuantiles: lat(`${DURATION}_bucket`, LATENCY_LABELS),
+    latencySum: lat(`${DURATION}_sum`, LATENCY_LABELS),
+    latencyCount: lat(`${DURATION}_count`, LATENCY_LABELS),
     tcpSent: q(TCP_SENT, EDGE_LABELS),
     tcpReceived: q(TCP_RECEIVED, EDGE_LABELS),
   };
@@ -48,24 +61,25 @@ export async function fetchGraphSamples(
       for (const query of queries) jobs.push({ field, query });
     }
   }
-  const results: RateSample[][] = new Array(jobs.length);
+  const results: (RateSample | QuantileSample)[][] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
-      results[i] = await source.rates(jobs[i]!.query, at, signal);
+      const job = jobs[i]!;
+      results[i] = job.field === "latencyQuantiles" ? await source.quantiles(job.query, QUANTILES, at, signal) : await source.rates(job.query, at, signal);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  const out: GraphSamples = { requests: [], latencyBuckets: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
+  const out: GraphSamples = { requests: [], latencyQuantiles: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
   // A sample can come back from two namespaces' queries only if it matches both; keep it once.
   const seen = new Set<string>();
   jobs.forEach((job, i) => {
     for (const s of results[i]!) {
-      const key = job.field + JSON.stringify(Object.entries(s.labels).sort());
+      const key = job.field + ("quantile" in s ? s.quantile : "") + JSON.stringify(Object.entries(s.labels).sort());
       if (seen.has(key)) continue;
       seen.add(key);
-      out[job.field].push(s);
+      (out[job.field] as (RateSample | QuantileSample)[]).push(s);
     }
   });
   return out;

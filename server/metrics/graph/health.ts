@@ -43,10 +43,40 @@ function validRegex(s: string): boolean {
   }
 }
 
-export function tolerancesFor(rules: HealthRule[], subject: { namespace: string; kind: string; name: string }): Tolerance[] {
+/** A tolerance with its regular expressions compiled once. */
+export interface CompiledTolerance extends Tolerance {
+  codeRe: RegExp;
+  protocolRe: RegExp;
+  /** code -> whether codeRe matches it (codes repeat endlessly: test each once). */
+  codeMatches: Map<string, boolean>;
+}
+
+const compiled = new WeakMap<Tolerance, CompiledTolerance>();
+function compile(t: Tolerance): CompiledTolerance {
+  let c = compiled.get(t);
+  if (!c) compiled.set(t, (c = { ...t, codeRe: new RegExp(t.code), protocolRe: new RegExp(`^(?:${t.protocol})$`), codeMatches: new Map() }));
+  return c;
+}
+
+/** Picks the tolerances for a subject: the first rule whose namespace, kind and name all match, else Kiali's defaults. */
+export function tolerancePicker(rules: HealthRule[]): (subject: { namespace: string; kind: string; name: string }) => CompiledTolerance[] {
   const full = (re: string) => new RegExp(`^(?:${re})$`);
-  const rule = rules.find((r) => full(r.namespace).test(subject.namespace) && full(r.kind).test(subject.kind) && full(r.name).test(subject.name));
-  return rule?.tolerance ?? DEFAULT_TOLERANCES;
+  const matchers = rules.map((r) => ({ ns: full(r.namespace), kind: full(r.kind), name: full(r.name), tolerance: r.tolerance.map(compile) }));
+  const defaults = DEFAULT_TOLERANCES.map(compile);
+  const memo = new Map<string, CompiledTolerance[]>();
+  return (subject) => {
+    const key = `${subject.namespace}\u0000${subject.kind}\u0000${subject.name}`;
+    let hit = memo.get(key);
+    if (!hit) {
+      hit = matchers.find((m) => m.ns.test(subject.namespace) && m.kind.test(subject.kind) && m.name.test(subject.name))?.tolerance ?? defaults;
+      memo.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+export function tolerancesFor(rules: HealthRule[], subject: { namespace: string; kind: string; name: string }): CompiledTolerance[] {
+  return tolerancePicker(rules)(subject);
 }
 
 /**
@@ -54,27 +84,36 @@ export function tolerancesFor(rules: HealthRule[], subject: { namespace: string;
  * gRPC status (as Kiali judges gRPC: by grpc-status, not by the HTTP code).
  */
 export interface CodeRates {
-  http: Record<string, number>;
-  grpc: Record<string, number>;
+  http: Map<string, number>;
+  grpc: Map<string, number>;
 }
 
 export function emptyCodeRates(): CodeRates {
-  return { http: {}, grpc: {} };
+  return { http: new Map(), grpc: new Map() };
 }
 
 const rank: Record<HealthStatus, number> = { na: 0, idle: 0, healthy: 1, degraded: 2, failure: 3 };
 
 export function healthOf(rates: CodeRates, tolerances: Tolerance[]): HealthStatus {
-  if (sum(rates.http) + sum(rates.grpc) <= 0) return "na";
+  // Hot path (once per node and edge): Map iteration, no allocation.
+  let httpTotal = 0;
+  let grpcTotal = 0;
+  for (const v of rates.http.values()) httpTotal += v;
+  for (const v of rates.grpc.values()) grpcTotal += v;
+  if (httpTotal + grpcTotal <= 0) return "na";
   let status: HealthStatus = "healthy";
-  for (const t of tolerances) {
-    const code = new RegExp(t.code);
-    const proto = new RegExp(`^(?:${t.protocol})$`);
-    for (const protocol of ["http", "grpc"] as const) {
-      const codes = rates[protocol];
-      const total = sum(codes);
-      if (!proto.test(protocol) || total <= 0) continue;
-      const pct = (sumWhere(codes, code) / total) * 100;
+  for (const tol of tolerances) {
+    const t = compile(tol);
+    for (let p = 0; p < 2; p++) {
+      const total = p === 0 ? httpTotal : grpcTotal;
+      if (total <= 0 || !t.protocolRe.test(p === 0 ? "http" : "grpc")) continue;
+      let matched = 0;
+      for (const [code, v] of p === 0 ? rates.http : rates.grpc) {
+        let hit = t.codeMatches.get(code);
+        if (hit === undefined) t.codeMatches.set(code, (hit = t.codeRe.test(code)));
+        if (hit) matched += v;
+      }
+      const pct = (matched / total) * 100;
       const s: HealthStatus = pct > 0 && pct >= t.failure ? "failure" : pct > 0 && pct >= t.degraded ? "degraded" : "healthy";
       if (rank[s] > rank[status]) status = s;
     }
@@ -86,5 +125,3 @@ export function worst(a: HealthStatus, b: HealthStatus): HealthStatus {
   return rank[b] > rank[a] ? b : a;
 }
 
-const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-const sumWhere = (r: Record<string, number>, re: RegExp) => Object.entries(r).reduce((a, [k, v]) => (re.test(k) ? a + v : a), 0);
