@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
 import { Fragment, useEffect, useId, useMemo, useRef, useState } from "react";
 import type { ServiceList } from "@/server/mesh/catalog";
 import type { ServiceView } from "@/server/mesh/subsets";
@@ -10,8 +11,10 @@ const REFRESH_MS = 10_000;
 
 /** The Services page: every service in the mesh with its ports, subsets (versions), workloads and endpoints. */
 export function ServicesView() {
-  const [namespace, setNamespace] = useState("");
-  const [search, setSearch] = useState("");
+  // ?namespace=...&q=... (links from the graph's side panel) preset the filters.
+  const params = useSearchParams();
+  const [namespace, setNamespace] = useState(params.get("namespace") ?? "");
+  const [search, setSearch] = useState(params.get("q") ?? "");
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const searchRef = useRef<HTMLInputElement>(null);
   const searchId = useId();

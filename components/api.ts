@@ -48,6 +48,7 @@ export async function getJson<T>(url: string, signal?: AbortSignal, okStatuses: 
 export const queryKeys = {
   health: () => ["health"] as const,
   services: (namespaces: string[]) => ["services", { namespaces: [...namespaces].sort() }] as const,
-  graph: (p: { namespaces: string[]; graphType: string; duration: string; idle: boolean }) => ["graph", { ...p, namespaces: [...p.namespaces].sort() }] as const,
+  graph: (p: { namespaces: string[]; graphType: string; duration: string; idle: boolean; responseTime: string }) => ["graph", { ...p, namespaces: [...p.namespaces].sort() }] as const,
+  graphLatency: (id: string, duration: string) => ["graph-latency", id, duration] as const,
   graphSeries: (id: string, minutes: number) => ["graph-series", id, minutes] as const,
 };

@@ -39,7 +39,7 @@ test("clicking an edge opens its panel with numbers and history", async ({ page 
   await expect(panel.getByRole("heading", { name: "productpage-v1 → details-v1" })).toBeVisible();
   const rate = Number((await panel.getByTestId("edge-rate").innerText()).replace(" rps", ""));
   expect(rate).toBeGreaterThan(1);
-  await expect(panel.getByTestId("edge-latency")).toHaveText(/\d+\.\d ms \/ \d+\.\d ms \/ \d+\.\d ms/);
+  await expect(panel.getByTestId("latency")).toHaveText(/\d+\.\d ms \/ \d+\.\d ms \/ \d+\.\d ms/, { timeout: 20_000 });
   await expect(panel.getByRole("table", { name: "Response codes" })).toContainText("200");
   await expect(panel.getByRole("img", { name: /Requests per second over the last/ })).toBeVisible({ timeout: 20_000 });
   await page.keyboard.press("Escape");
@@ -102,6 +102,14 @@ test("when refreshing fails, the last graph stays and a banner says why it is st
   await page.unroute("**/api/graph?*");
   await page.getByRole("button", { name: "Refresh", exact: true }).click();
   await expect(banner).toBeHidden({ timeout: 15_000 });
+});
+
+test("the p95 edge label asks the server for response times", async ({ page }) => {
+  const asked = page.waitForRequest((r) => r.url().includes("/api/graph?") && r.url().includes("responseTime=p95"));
+  await openGraph(page, "graphType=workload&edgeLabels=p95");
+  await asked;
+  const json = await page.evaluate(async () => (await fetch("/api/graph?graphType=workload&responseTime=p95")).json());
+  expect(json.edges.some((e: { latency: { p95: number | null } }) => (e.latency.p95 ?? 0) > 0)).toBe(true);
 });
 
 test("options live in the URL: graph type and edge labels", async ({ page }) => {

@@ -65,3 +65,9 @@ test("pages that later capabilities fill say plainly that they are not built yet
     await expect(page.getByText("not built yet", { exact: true })).toBeVisible();
   }
 });
+
+test("a link with ?namespace=&q= opens the Services page filtered", async ({ page }) => {
+  await page.goto("/services?namespace=default&q=ratings");
+  await expect(page.getByTestId("service-count")).toHaveText("1 of 4 services");
+  await expect(page.getByRole("searchbox", { name: "Filter services" })).toHaveValue("ratings");
+});

@@ -8,4 +8,4 @@ import "server-only";
 export { checkHealth } from "./health";
 export { listServices } from "./mesh/catalog";
 export { Reply, route } from "./http/route";
-export { graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphSeries } from "./metrics/graph/api";
+export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";

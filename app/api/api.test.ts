@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, stopRuntime } from "@/server/runtime";
 import { freePort } from "@/server/testing/prometheus";
 import { GET as graph } from "./graph/route";
+import { GET as latency } from "./graph/latency/route";
 import { GET as series } from "./graph/series/route";
 import { GET as health } from "./health/route";
 import { GET as services } from "./services/route";
@@ -63,6 +64,9 @@ describe("API routes", () => {
     expect(body!.edges.find((e) => e.id === "unknown>wl:default:productpage-v1>grpc")!.rps).toBeGreaterThan(0);
     const s = await (await series(new Request("http://x/api/graph/series?id=wl:default:productpage-v1&minutes=1"))).json();
     expect(s.points.length).toBeGreaterThan(0);
+    const l = await (await latency(new Request("http://x/api/graph/latency?id=unknown>wl:default:productpage-v1>grpc&duration=1m"))).json();
+    expect(l.latency.p50).toBeGreaterThan(0);
+    expect(l.latency.p99).toBeGreaterThanOrEqual(l.latency.p50);
   });
 
   it("GET /api/graph names bad parameters", async () => {
@@ -71,6 +75,7 @@ describe("API routes", () => {
       ["duration=5s", "query.duration"],
       ["graphType=pods", "query.graphType"],
       ["idle=maybe", "query.idle"],
+      ["responseTime=p90", "query.responseTime"],
     ]) {
       const res = await graph(new Request(`http://x/api/graph?${q}`));
       expect(res.status, q).toBe(400);

@@ -18,6 +18,16 @@ import { graphStyles } from "./styles";
  * layered layout. A full layout runs on first draw, when the layout changes, or
  * on "Re-layout".
  */
+/**
+ * The graph library loads in the browser only, and starts loading as soon as
+ * this module does (with the page), not when the first graph arrives.
+ */
+const libraries =
+  typeof window === "undefined" ? undefined : Promise.all([import("cytoscape"), import("cytoscape-fcose")]);
+
+/** Above this many edges, edges are drawn straight. */
+export const LARGE_GRAPH_EDGES = 400;
+
 export interface CytoscapeGraphHandle {
   fit(): void;
   zoomBy(factor: number): void;
@@ -64,9 +74,23 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
   const onSelectRef = useRef(onSelect);
   const layoutRef = useRef(layout);
   const graphRef = useRef(graph);
+  const curveRef = useRef<"bezier" | "straight">("bezier");
   const probe = useRef<GraphProbe | null>(null);
   onSelectRef.current = onSelect;
   graphRef.current = graph;
+
+  const finishLayout = (cy: Core, started: number) => {
+    fitToPositions(cy, positions.current);
+    const ms = Math.round(performance.now() - started);
+    if (probe.current) {
+      probe.current.layoutMs = ms;
+      probe.current.layouts++;
+    }
+    container.current?.setAttribute("data-layout-ms", String(ms));
+    container.current?.setAttribute("data-layouts", String(probe.current?.layouts ?? 0));
+    // When the laid-out graph has been painted (benchmarks read this).
+    requestAnimationFrame(() => requestAnimationFrame(() => container.current?.setAttribute("data-drawn-at", String(performance.now()))));
+  };
 
   const runFullLayout = (cy: Core, name: LayoutName) => {
     const started = performance.now();
@@ -74,16 +98,7 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       cy.nodes().forEach((n) => {
         if (!n.isParent()) positions.current.set(n.id(), { ...n.position() });
       });
-      cy.fit(undefined, 30);
-      const ms = Math.round(performance.now() - started);
-      if (probe.current) {
-        probe.current.layoutMs = ms;
-        probe.current.layouts++;
-      }
-      container.current?.setAttribute("data-layout-ms", String(ms));
-      container.current?.setAttribute("data-layouts", String(probe.current?.layouts ?? 0));
-      // When the laid-out graph has been painted (benchmarks read this).
-      requestAnimationFrame(() => requestAnimationFrame(() => container.current?.setAttribute("data-drawn-at", String(performance.now()))));
+      finishLayout(cy, started);
     };
     if (name === "layered") {
       const placed = layered(graphRef.current);
@@ -102,7 +117,7 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
     let disposed = false;
     let resizeObserver: ResizeObserver | undefined;
     void (async () => {
-      const [{ default: cytoscape }, { default: fcose }] = await Promise.all([import("cytoscape"), import("cytoscape-fcose")]);
+      const [{ default: cytoscape }, { default: fcose }] = await (libraries ?? Promise.all([import("cytoscape"), import("cytoscape-fcose")]));
       if (disposed || !container.current) return;
       const registered = cytoscape as unknown as { __fcose?: boolean; use(ext: unknown): void };
       if (!registered.__fcose) {
@@ -159,6 +174,21 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
   /** Brings cytoscape's elements in line with the graph, moving nothing that was already placed. */
   const sync = (cy: Core, g: Graph, mode: EdgeLabelMode, first: boolean) => {
     const next = toElements(g, mode);
+    // Large graphs: straight edges (bezier geometry for thousands of edges costs seconds here).
+    const curve = g.edges.length > LARGE_GRAPH_EDGES ? "straight" : "bezier";
+    if (curveRef.current !== curve) {
+      curveRef.current = curve;
+      cy.style().selector("edge").style({ "curve-style": curve }).update();
+    }
+    if ((first || positions.current.size === 0) && cy.elements().length === 0 && layoutRef.current === "layered") {
+      // First draw: every element created in place, in one call (no second positioning pass).
+      const started = performance.now();
+      const placed = layered(g);
+      cy.add(next.map((el) => (el.group === "nodes" && el.data.kind !== "box" ? { ...el, position: placed.get(el.data.id!) ?? { x: 0, y: 0 } } : el)));
+      placed.forEach((p, id) => positions.current.set(id, p));
+      finishLayout(cy, started);
+      return;
+    }
     const wanted = new Set(next.map((el) => el.data.id!));
     const added: ElementDefinition[] = [];
     cy.batch(() => {
@@ -209,6 +239,7 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       positions.current.clear();
       runFullLayout(cy, layout);
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layout]);
 
   useEffect(() => {
@@ -233,7 +264,10 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
   }, [selected, graph]);
 
   useImperativeHandle(ref, () => ({
-    fit: () => cyRef.current?.fit(undefined, 30),
+    fit: () => {
+      const cy = cyRef.current;
+      if (cy) fitToPositions(cy, positions.current);
+    },
     zoomBy: (factor) => {
       const cy = cyRef.current;
       if (!cy) return;
@@ -254,6 +288,35 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
 
   return <div ref={container} className="graph-canvas" data-testid="graph-canvas" role="img" aria-label={`Service graph: ${graph.nodes.filter((n) => n.kind !== "box").length} nodes, ${graph.edges.length} edges`} />;
 });
+
+/**
+ * Fits the view to the nodes' known positions. cy.fit() asks cytoscape for
+ * the bounding box of every element, which forces style and label measurement
+ * of the whole graph at once (over a second for 4,000 elements here); the
+ * positions are already known, so the viewport is computed from them.
+ */
+function fitToPositions(cy: Core, positions: Map<string, Point>): void {
+  if (positions.size === 0) {
+    cy.fit(undefined, 30);
+    return;
+  }
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const p of positions.values()) {
+    minX = Math.min(minX, p.x);
+    maxX = Math.max(maxX, p.x);
+    minY = Math.min(minY, p.y);
+    maxY = Math.max(maxY, p.y);
+  }
+  // Room for node size, labels and the padding of namespace/app boxes.
+  const margin = 90;
+  const w = maxX - minX + 2 * margin;
+  const h = maxY - minY + 2 * margin;
+  const zoom = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), 1.5, cy.width() / w, cy.height() / h));
+  cy.viewport({ zoom, pan: { x: cy.width() / 2 - zoom * (minX + maxX) / 2, y: cy.height() / 2 - zoom * (minY + maxY) / 2 } });
+}
 
 function layered(g: Graph): Map<string, Point> {
   const leaves = g.nodes.filter((n) => n.kind !== "box");

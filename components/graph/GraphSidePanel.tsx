@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import type { Graph, GraphEdge, GraphNode } from "@/server/metrics/graph/types";
+import type { Graph, GraphEdge, GraphNode, Latency } from "@/server/metrics/graph/types";
 import { getJson, queryKeys } from "../api";
 import type { Selection } from "./CytoscapeGraph";
 import { formatBytes, formatRate } from "./elements";
@@ -10,13 +10,20 @@ import { HEALTH_COLORS } from "./styles";
 import { Sparkline } from "./Sparkline";
 
 /** Details of the selected node or edge: rates, errors, latency, response codes, recent history. */
-export function GraphSidePanel({ graph, selection, refreshMs, onClose }: { graph: Graph; selection: Selection; refreshMs: number | false; onClose(): void }) {
+export function GraphSidePanel({ graph, selection, duration, refreshMs, onClose }: { graph: Graph; selection: Selection; duration: string; refreshMs: number | false; onClose(): void }) {
   const node = selection.kind === "node" ? graph.nodes.find((n) => n.id === selection.id) : undefined;
   const edge = selection.kind === "edge" ? graph.edges.find((e) => e.id === selection.id) : undefined;
   const series = useQuery({
     queryKey: queryKeys.graphSeries(selection.id, 10),
     queryFn: ({ signal }) => getJson<{ points: { t: number; rps: number; errorRps: number }[] }>(`/api/graph/series?id=${encodeURIComponent(selection.id)}&minutes=10`, signal),
     refetchInterval: refreshMs,
+  });
+  // Latency of just this node or edge: a targeted query, cheap even on a large mesh.
+  const latency = useQuery({
+    queryKey: queryKeys.graphLatency(selection.id, duration),
+    queryFn: ({ signal }) => getJson<{ latency: Latency }>(`/api/graph/latency?id=${encodeURIComponent(selection.id)}&duration=${duration}`, signal),
+    refetchInterval: refreshMs,
+    enabled: !(edge && edge.protocol === "tcp"),
   });
   const label = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
   if (!node && !edge) {
@@ -44,6 +51,14 @@ export function GraphSidePanel({ graph, selection, refreshMs, onClose }: { graph
       </header>
       <HealthLine health={(node ?? edge)!.health} />
       {node ? <NodeFacts node={node} /> : <EdgeFacts edge={edge!} />}
+      {!(edge && edge.protocol === "tcp") && (
+        <dl className="facts">
+          <dt>{node ? "Inbound latency p50 / p95 / p99" : "Latency p50 / p95 / p99"}</dt>
+          <dd data-testid="latency">{latency.data ? formatLatency(latency.data.latency) : latency.error ? latency.error.message : "loading…"}</dd>
+          <dt>Average latency</dt>
+          <dd>{latency.data ? ms(latency.data.latency.avg) : "…"}</dd>
+        </dl>
+      )}
       <h3>Last 10 minutes</h3>
       {series.isPending ? <p className="muted small">Loading history…</p> : series.error ? <p className="alert small">{series.error.message}</p> : <Sparkline points={series.data.points} />}
       {serviceLink && (
@@ -85,9 +100,11 @@ function NodeFacts({ node }: { node: GraphNode }) {
   );
 }
 
+const ms = (v: number | null) => (v === null ? "—" : `${v.toFixed(1)} ms`);
+const formatLatency = (l: Latency) => `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`;
+
 function EdgeFacts({ edge }: { edge: GraphEdge }) {
   const codes = Object.entries(edge.responseCodes);
-  const ms = (v: number | null) => (v === null ? "—" : `${v.toFixed(1)} ms`);
   return (
     <>
       <dl className="facts">
@@ -97,8 +114,6 @@ function EdgeFacts({ edge }: { edge: GraphEdge }) {
           <>
             <Fact name="Errors" value={`${edge.errorPercent}%`} testId="edge-errors" />
             <Fact name="5xx / 4xx / gRPC" value={`${edge.http5xxPercent}% / ${edge.http4xxPercent}% / ${edge.grpcErrorPercent}%`} />
-            <Fact name="Latency p50 / p95 / p99" value={`${ms(edge.latency.p50)} / ${ms(edge.latency.p95)} / ${ms(edge.latency.p99)}`} testId="edge-latency" />
-            <Fact name="Average latency" value={ms(edge.latency.avg)} />
           </>
         )}
         {edge.protocol === "tcp" && <Fact name="Received" value={`${formatBytes(edge.tcpReceivedBps)}/s`} />}

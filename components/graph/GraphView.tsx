@@ -6,7 +6,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react"
 import type { ServiceList } from "@/server/mesh/catalog";
 import type { Graph, GraphType } from "@/server/metrics/graph/types";
 import { ApiError, getJson, queryKeys } from "../api";
-import { CytoscapeGraph, type CytoscapeGraphHandle, type Selection } from "./CytoscapeGraph";
+import { CytoscapeGraph, type CytoscapeGraphHandle, LARGE_GRAPH_EDGES, type Selection } from "./CytoscapeGraph";
 import { EDGE_LABEL_MODES, type EdgeLabelMode, findableEdge, findableNode } from "./elements";
 import { parseFind } from "./find";
 import { GraphSidePanel } from "./GraphSidePanel";
@@ -28,12 +28,13 @@ function useGraphOptions() {
     graphType: (Object.keys(GRAPH_TYPE_LABELS).includes(get("graphType", "")) ? get("graphType", "") : "versionedApp") as GraphType,
     duration: DURATIONS.includes(get("duration", "")) ? get("duration", "") : "1m",
     refresh: get("refresh", "") in REFRESH ? get("refresh", "") : "10s",
-    edgeLabels: (get("edgeLabels", "") in EDGE_LABEL_MODES ? get("edgeLabels", "") : "rate") as EdgeLabelMode,
+    /** undefined: not chosen; the view picks "rate", or "none" for large graphs. */
+    edgeLabelsChosen: (get("edgeLabels", "") in EDGE_LABEL_MODES ? get("edgeLabels", "") : undefined) as EdgeLabelMode | undefined,
     layout: (get("layout", "") in LAYOUT_LABELS ? get("layout", "") : "layered") as LayoutName,
     idle: params.get("idle") === "true",
   };
   const set = useCallback(
-    (patch: Partial<Record<keyof typeof options, string | boolean | string[]>>) => {
+    (patch: Partial<Record<keyof typeof options | "edgeLabels", string | boolean | string[]>>) => {
       const next = new URLSearchParams(params.toString());
       for (const [k, v] of Object.entries(patch)) {
         const value = Array.isArray(v) ? v.join(",") : String(v);
@@ -56,20 +57,29 @@ export function GraphView() {
   const findRef = useRef<HTMLInputElement>(null);
   const ids = { type: useId(), ns: useId(), dur: useId(), refresh: useId(), labels: useId(), layout: useId(), find: useId() };
   const refreshMs = paused ? false : (REFRESH[opts.refresh] ?? 10000);
+  // Thousands of edge labels cost the browser seconds and say little at that zoom: off for
+  // large graphs unless chosen.
+  const [lastEdgeCount, setLastEdgeCount] = useState(0);
+  const edgeLabels: EdgeLabelMode = opts.edgeLabelsChosen ?? (lastEdgeCount > LARGE_GRAPH_EDGES ? "none" : "rate");
 
   const services = useQuery({ queryKey: queryKeys.services([]), queryFn: ({ signal }) => getJson<ServiceList>("/api/services", signal) });
   const allNamespaces = services.data?.namespaces ?? [];
 
+  // Response times read Prometheus's histograms, the costliest part of a graph: only when shown.
+  const responseTime = edgeLabels === "p95" ? "p95" : "none";
   const { data, error, isPending, isFetching, dataUpdatedAt, errorUpdatedAt, refetch } = useQuery({
-    queryKey: queryKeys.graph({ namespaces: opts.namespaces, graphType: opts.graphType, duration: opts.duration, idle: opts.idle }),
+    queryKey: queryKeys.graph({ namespaces: opts.namespaces, graphType: opts.graphType, duration: opts.duration, idle: opts.idle, responseTime }),
     queryFn: ({ signal }) => {
-      const q = new URLSearchParams({ graphType: opts.graphType, duration: opts.duration, idle: String(opts.idle) });
+      const q = new URLSearchParams({ graphType: opts.graphType, duration: opts.duration, idle: String(opts.idle), responseTime });
       opts.namespaces.forEach((ns) => q.append("namespace", ns));
       return getJson<Graph>(`/api/graph?${q.toString()}`, signal);
     },
     refetchInterval: refreshMs,
     retry: false,
   });
+
+  // Derived during render (React's "adjust state when a prop changes" pattern), not in an effect.
+  if (data && data.edges.length !== lastEdgeCount) setLastEdgeCount(data.edges.length);
 
   const findResult = useMemo(() => parseFind(find), [find]);
   const highlight = useMemo(() => {
@@ -173,7 +183,7 @@ export function GraphView() {
           ))}
         </select>
         <label htmlFor={ids.labels}>Edge labels</label>
-        <select id={ids.labels} className="input" value={opts.edgeLabels} onChange={(e) => setOpts({ edgeLabels: e.target.value })}>
+        <select id={ids.labels} className="input" value={edgeLabels} onChange={(e) => setOpts({ edgeLabels: e.target.value })}>
           {Object.entries(EDGE_LABEL_MODES).map(([v, l]) => (
             <option key={v} value={v}>
               {l}
@@ -263,10 +273,10 @@ export function GraphView() {
                 {opts.idle ? "" : "Tick “Show idle” to see services without traffic."}
               </div>
             )}
-            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={opts.edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} />
+            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} />
             <Legend />
           </div>
-          {selection && <GraphSidePanel graph={data} selection={selection} refreshMs={refreshMs} onClose={() => setSelection(null)} />}
+          {selection && <GraphSidePanel graph={data} selection={selection} duration={opts.duration} refreshMs={refreshMs} onClose={() => setSelection(null)} />}
         </div>
       ) : null}
     </section>

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Runtime } from "../../runtime";
-import { fetchSeries } from "./series";
+import { RESPONSE_TIMES } from "./fetch";
+import { fetchLatency, fetchSeries } from "./series";
 import type { Graph } from "./types";
 import { GRAPH_TYPES } from "./types";
 
@@ -21,6 +22,12 @@ export const graphQuerySchema = z.strictObject({
   duration: durationSchema.default(60),
   idle: flag.default(false),
   injectServiceNodes: flag.default(false),
+  responseTime: z.enum(RESPONSE_TIMES, { error: `must be one of ${RESPONSE_TIMES.join(", ")}` }).default("none"),
+});
+
+export const graphLatencyQuerySchema = z.strictObject({
+  id: z.string().min(1).max(400),
+  duration: durationSchema.default(60),
 });
 
 export const graphSeriesQuerySchema = z.strictObject({
@@ -32,11 +39,16 @@ export async function serveGraph(rt: Runtime, q: z.infer<typeof graphQuerySchema
   const requested = q.namespace === undefined ? [] : ([] as string[]).concat(q.namespace);
   const known = rt.registry.snapshot().namespaces;
   const namespaces = requested.length > 0 ? [...new Set(requested)] : known.length > 0 ? known : ["default"];
-  return rt.graph.graph({ namespaces, graphType: q.graphType, windowSeconds: q.duration, idle: q.idle, injectServiceNodes: q.injectServiceNodes });
+  return rt.graph.graph({ namespaces, graphType: q.graphType, windowSeconds: q.duration, idle: q.idle, injectServiceNodes: q.injectServiceNodes, responseTime: q.responseTime });
 }
 
 export async function serveGraphSeries(rt: Runtime, q: z.infer<typeof graphSeriesQuerySchema>) {
   const source = rt.graph.requireSource();
   const at = new Date();
   return { id: q.id, minutes: q.minutes, points: await fetchSeries(source, q.id, q.minutes, at) };
+}
+
+export async function serveGraphLatency(rt: Runtime, q: z.infer<typeof graphLatencyQuerySchema>) {
+  const source = rt.graph.requireSource();
+  return { id: q.id, windowSeconds: q.duration, latency: await fetchLatency(source, q.id, q.duration, new Date()) };
 }

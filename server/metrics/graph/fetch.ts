@@ -1,6 +1,6 @@
-import type { QuantileSample, RateQuery, RateSample, TrafficSource } from "../source";
-import { type GraphSamples, QUANTILES } from "./build";
-import { EDGE_LABELS, LATENCY_LABELS, REQUEST_LABELS } from "./traffic";
+import type { LabelMatcher, QuantileSample, RateQuery, RateSample, TrafficSource } from "../source";
+import type { GraphSamples } from "./build";
+import { EDGE_LABELS, REQUEST_LABELS } from "./traffic";
 
 /**
  * The queries behind one graph, the ones Kiali runs: for each namespace,
@@ -15,72 +15,96 @@ export const TCP_SENT = "istio_tcp_sent_bytes_total";
 export const TCP_RECEIVED = "istio_tcp_received_bytes_total";
 export const GRAPH_METRICS = [REQUESTS, `${DURATION}_bucket`, `${DURATION}_sum`, `${DURATION}_count`, TCP_SENT, TCP_RECEIVED];
 
-const sides = (ns: string) =>
+/** What response time the graph carries on its edges (Kiali's "responseTime" appender). */
+export type ResponseTime = "none" | "avg" | "p50" | "p95" | "p99";
+export const RESPONSE_TIMES: ResponseTime[] = ["none", "avg", "p50", "p95", "p99"];
+const QUANTILE_OF: Record<string, number> = { p50: 0.5, p95: 0.95, p99: 0.99 };
+
+/** Namespaces per query: one query per kind for many namespaces, chunks run concurrently. */
+export const NAMESPACES_PER_QUERY = 10;
+
+/** Labels latency is grouped by: what identifies a flow (the builder joins on these). */
+const FLOW_LATENCY_LABELS = [
+  "source_workload_namespace",
+  "source_workload",
+  "destination_service_namespace",
+  "destination_service_name",
+  "destination_workload_namespace",
+  "destination_workload",
+  "reporter",
+  "request_protocol",
+];
+
+const inNs = (namespaces: string[]) => (namespaces.length === 1 ? namespaces[0]! : { anyOf: namespaces });
+
+const sides = (ns: string[]) =>
   [
-    { reporter: "destination", destination_workload_namespace: ns },
-    { reporter: "source", source_workload_namespace: ns },
+    { reporter: "destination", destination_workload_namespace: inNs(ns) },
+    { reporter: "source", source_workload_namespace: inNs(ns) },
   ] as const;
 
 /**
  * Latency is read from the same side as the requests of a flow: the source's
  * report, or the destination's when the source is outside the mesh (the only
- * case where sources do not report). Asking only for those halves the number
- * of histogram series fetched, the largest part of a graph's data.
+ * case where sources do not report). Asking only for those halves the
+ * histogram series read, the most expensive part of a graph.
  */
-const latencySides = (ns: string) =>
+const latencySides = (ns: string[]) =>
   [
-    { reporter: "source", source_workload_namespace: ns },
-    { reporter: "destination", destination_workload_namespace: ns, source_workload: "unknown" },
+    { reporter: "source", source_workload_namespace: inNs(ns) },
+    { reporter: "destination", destination_workload_namespace: inNs(ns), source_workload: "unknown" },
   ] as const;
 
-export function graphQueries(namespace: string, windowSeconds: number): Record<keyof GraphSamples, RateQuery[]> {
-  const q = (metric: string, by: readonly string[]) => sides(namespace).map((match) => ({ metric, match: { ...match }, by: [...by], windowSeconds }));
-  const lat = (metric: string, by: readonly string[]) => latencySides(namespace).map((match) => ({ metric, match: { ...match }, by: [...by], windowSeconds }));
-  return {
-    requests: q(REQUESTS, REQUEST_LABELS),
-    latencyQuantiles: lat(`${DURATION}_bucket`, LATENCY_LABELS),
-    latencySum: lat(`${DURATION}_sum`, LATENCY_LABELS),
-    latencyCount: lat(`${DURATION}_count`, LATENCY_LABELS),
-    tcpSent: q(TCP_SENT, EDGE_LABELS),
-    tcpReceived: q(TCP_RECEIVED, EDGE_LABELS),
-  };
+export interface GraphQuery {
+  field: keyof GraphSamples;
+  query: RateQuery;
+  /** For latencyQuantiles: which quantile. */
+  quantile?: number;
 }
 
-/** Runs every query of every namespace, at most `concurrency` at a time; fails if any fails. */
+export function graphQueries(namespaces: string[], windowSeconds: number, responseTime: ResponseTime = "none"): GraphQuery[] {
+  const q = (field: keyof GraphSamples, metric: string, by: readonly string[], s: readonly Record<string, LabelMatcher>[] = sides(namespaces)) =>
+    s.map((match) => ({ field, query: { metric, match: { ...match }, by: [...by], windowSeconds } }));
+  const out: GraphQuery[] = [
+    ...q("requests", REQUESTS, REQUEST_LABELS),
+    ...q("tcpSent", TCP_SENT, EDGE_LABELS),
+    ...q("tcpReceived", TCP_RECEIVED, EDGE_LABELS),
+  ];
+  if (responseTime === "avg") {
+    out.push(...q("latencySum", `${DURATION}_sum`, FLOW_LATENCY_LABELS, latencySides(namespaces)));
+    out.push(...q("latencyCount", `${DURATION}_count`, FLOW_LATENCY_LABELS, latencySides(namespaces)));
+  } else if (responseTime !== "none") {
+    out.push(...q("latencyQuantiles", `${DURATION}_bucket`, FLOW_LATENCY_LABELS, latencySides(namespaces)).map((x) => ({ ...x, quantile: QUANTILE_OF[responseTime]! })));
+  }
+  return out;
+}
+
+/** Runs every query for every chunk of namespaces, at most `concurrency` at a time; fails if any fails. */
 export async function fetchGraphSamples(
   source: TrafficSource,
   namespaces: string[],
   windowSeconds: number,
   at: Date,
   concurrency: number,
+  responseTime: ResponseTime = "none",
   signal?: AbortSignal,
 ): Promise<GraphSamples> {
-  const jobs: { field: keyof GraphSamples; query: RateQuery }[] = [];
-  for (const ns of [...namespaces].sort()) {
-    for (const [field, queries] of Object.entries(graphQueries(ns, windowSeconds)) as [keyof GraphSamples, RateQuery[]][]) {
-      for (const query of queries) jobs.push({ field, query });
-    }
-  }
+  const sorted = [...new Set(namespaces)].sort();
+  const jobs: GraphQuery[] = [];
+  for (let i = 0; i < sorted.length; i += NAMESPACES_PER_QUERY) jobs.push(...graphQueries(sorted.slice(i, i + NAMESPACES_PER_QUERY), windowSeconds, responseTime));
   const results: (RateSample | QuantileSample)[][] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
       const job = jobs[i]!;
-      results[i] = job.field === "latencyQuantiles" ? await source.quantiles(job.query, QUANTILES, at, signal) : await source.rates(job.query, at, signal);
+      results[i] = job.quantile !== undefined ? await source.quantiles(job.query, [job.quantile], at, signal) : await source.rates(job.query, at, signal);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  // Each sample comes back from exactly one query: the queries partition series by
+  // reporter and by the namespace of the reporting side, and chunks do not overlap.
   const out: GraphSamples = { requests: [], latencyQuantiles: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
-  // A sample can come back from two namespaces' queries only if it matches both; keep it once.
-  const seen = new Set<string>();
-  jobs.forEach((job, i) => {
-    for (const s of results[i]!) {
-      const key = job.field + ("quantile" in s ? s.quantile : "") + JSON.stringify(Object.entries(s.labels).sort());
-      if (seen.has(key)) continue;
-      seen.add(key);
-      (out[job.field] as (RateSample | QuantileSample)[]).push(s);
-    }
-  });
+  jobs.forEach((job, i) => (out[job.field] as (RateSample | QuantileSample)[]).push(...results[i]!));
   return out;
 }

@@ -8,9 +8,9 @@ import { DemoTrafficSource } from "../demo-source";
 import { PrometheusClient, PrometheusError } from "../prometheus";
 import { PrometheusTrafficSource } from "../prometheus-source";
 import { GRAPH_METRICS } from "./fetch";
-import { fetchSeries } from "./series";
+import { fetchLatency, fetchSeries } from "./series";
 import { GraphService } from "./service";
-import type { Graph } from "./types";
+import type { Graph, Latency } from "./types";
 
 /**
  * The graph from a real Prometheus scraping the real demo mesh. The load
@@ -25,6 +25,8 @@ describe("the service graph from a real Prometheus", () => {
   let prom: RunningPrometheus;
   let graph: Graph;
   let demoGraph: Graph;
+  let avgGraph: Graph;
+  let latencyOfEdge: Latency;
   let sentRate = 0;
   const demoSource = new DemoTrafficSource({ collect: () => mesh.telemetry.readings(), metrics: GRAPH_METRICS, sampleIntervalMs: 1000, retentionSeconds: 120 });
 
@@ -39,9 +41,11 @@ describe("the service graph from a real Prometheus", () => {
     sentRate = ((mesh.loadGenerator.snapshot().sent - before) * 1000) / (Date.now() - t0);
     const client = new PrometheusClient({ baseUrl: prom.url, timeoutMs: 5000 });
     const service = new GraphService({ source: new PrometheusTrafficSource(client), registry, cacheSeconds: 0, healthRules: [] });
-    graph = await service.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false });
+    graph = await service.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false, responseTime: "p95" });
+    avgGraph = await service.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false, responseTime: "avg" });
+    latencyOfEdge = await fetchLatency(new PrometheusTrafficSource(client), "wl:default:productpage-v1>wl:default:reviews-v3>grpc", WINDOW, new Date());
     const fromDemo = new GraphService({ source: demoSource, registry, cacheSeconds: 0, healthRules: [] });
-    demoGraph = await fromDemo.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false });
+    demoGraph = await fromDemo.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false, responseTime: "none" });
   }, 150_000);
 
   afterAll(async () => {
@@ -93,16 +97,23 @@ describe("the service graph from a real Prometheus", () => {
 
   it("has latency percentiles for request edges", () => {
     const e = edge(graph, "wl:default:productpage-v1", "wl:default:reviews-v3");
-    expect(e.latency.p50).toBeGreaterThan(0);
-    expect(e.latency.p95!).toBeGreaterThanOrEqual(e.latency.p50!);
-    expect(e.latency.avg).toBeGreaterThan(0);
+    expect(e.latency.p95).toBeGreaterThan(0);
+    expect(e.latency.p50).toBeNull(); // only the quantile asked for is computed
+    const avg = edge(avgGraph, "wl:default:productpage-v1", "wl:default:reviews-v3").latency.avg!;
     // reviews v3 is the slow version (8-15 ms of work)
-    expect(e.latency.avg!).toBeGreaterThan(edge(graph, "wl:default:productpage-v1", "wl:default:reviews-v1").latency.avg!);
+    expect(avg).toBeGreaterThan(8);
+    expect(avg).toBeGreaterThan(edge(avgGraph, "wl:default:productpage-v1", "wl:default:reviews-v1").latency.avg!);
+    // The side panel's targeted query gives all quantiles of one edge, consistent with the graph's.
+    expect(latencyOfEdge.p50).toBeGreaterThan(0);
+    expect(latencyOfEdge.p99!).toBeGreaterThanOrEqual(latencyOfEdge.p95!);
+    expect(latencyOfEdge.p95!).toBeGreaterThanOrEqual(latencyOfEdge.p50!);
+    expect(Math.abs(latencyOfEdge.p95! - e.latency.p95!)).toBeLessThan(e.latency.p95! * 0.25);
   });
 
   it("gives the same graph shape from the demo's own telemetry as from Prometheus", () => {
     expect(demoGraph.nodes.map((n) => n.id)).toEqual(graph.nodes.map((n) => n.id));
     expect(demoGraph.edges.map((e) => e.id)).toEqual(graph.edges.map((e) => e.id));
+    expect(demoGraph.edges.every((e) => e.latency.p95 === null && e.latency.avg === null)).toBe(true);
     within(edge(demoGraph, "unknown", "wl:default:productpage-v1").rps, sentRate);
     expect(demoGraph.source.kind).toBe("demo");
   });

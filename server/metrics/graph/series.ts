@@ -1,6 +1,7 @@
 import { BadRequestError } from "../../errors";
 import type { LabelMatcher, RateQuery, TrafficSource } from "../source";
-import { REQUESTS } from "./fetch";
+import { DURATION, REQUESTS } from "./fetch";
+import type { Latency } from "./types";
 import { UNKNOWN_NODE_ID } from "./nodes";
 
 /**
@@ -33,6 +34,7 @@ export function matchersForNode(id: string, side: "source" | "destination"): Rec
   throw new BadRequestError(`not a graph node id: ${id}`, [{ path: "query.id", message: "unknown node id" }]);
 }
 
+/** Request matchers for one node (traffic into it) or edge (traffic along it). */
 export function seriesQuery(id: string, windowSeconds: number): RateQuery {
   const by = ["response_code", "grpc_response_status", "request_protocol"];
   const edge = id.split(">");
@@ -66,4 +68,25 @@ export async function fetchSeries(source: TrafficSource, id: string, minutes: nu
     }
   }
   return [...byT.values()].sort((a, b) => a.t - b.t).map((p) => ({ t: p.t, rps: Math.round(p.rps * 1000) / 1000, errorRps: Math.round(p.errorRps * 1000) / 1000 }));
+}
+
+/**
+ * Latency of one node (requests into it) or edge, now: p50/p95/p99 and the
+ * average. Targeted at one node's or edge's series, so cheap even on a large
+ * mesh; the side panel asks for it instead of the graph carrying it everywhere.
+ */
+export async function fetchLatency(source: TrafficSource, id: string, windowSeconds: number, at: Date): Promise<Latency> {
+  const base = seriesQuery(id, windowSeconds);
+  const q = (metric: string): RateQuery => ({ ...base, metric, by: [] });
+  const [quantiles, sum, count] = await Promise.all([
+    source.quantiles(q(`${DURATION}_bucket`), [0.5, 0.95, 0.99], at),
+    source.rates(q(`${DURATION}_sum`), at),
+    source.rates(q(`${DURATION}_count`), at),
+  ]);
+  const pick = (phi: number) => {
+    const v = quantiles.find((s) => s.quantile === phi)?.value;
+    return v === undefined || !Number.isFinite(v) ? null : Math.round(v * 100) / 100;
+  };
+  const total = count[0]?.value ?? 0;
+  return { p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), avg: total > 0 ? Math.round(((sum[0]?.value ?? 0) / total) * 1000) / 1000 : null };
 }

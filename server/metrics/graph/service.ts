@@ -2,7 +2,7 @@ import { UnavailableError } from "../../errors";
 import type { MeshRegistry } from "../../mesh/registry";
 import type { TrafficSource } from "../source";
 import { buildGraph } from "./build";
-import { fetchGraphSamples } from "./fetch";
+import { type ResponseTime, fetchGraphSamples } from "./fetch";
 import type { HealthRule } from "./health";
 import type { Graph, GraphType } from "./types";
 
@@ -17,6 +17,8 @@ export interface GraphRequest {
   windowSeconds: number;
   idle: boolean;
   injectServiceNodes: boolean;
+  /** Latency on edges: none (cheapest), avg, or one quantile (reads the histograms). */
+  responseTime: ResponseTime;
 }
 
 export interface GraphServiceOptions {
@@ -60,9 +62,10 @@ export class GraphService {
 
   private async compute(source: TrafficSource, req: GraphRequest): Promise<Graph> {
     const at = this.opts.now?.() ?? new Date();
-    const samples = await fetchGraphSamples(source, req.namespaces, req.windowSeconds, at, this.opts.concurrency ?? 8);
+    const samples = await fetchGraphSamples(source, req.namespaces, req.windowSeconds, at, this.opts.concurrency ?? 8, req.responseTime);
+    const { responseTime: _unused, ...build } = req;
     return buildGraph(samples, {
-      ...req,
+      ...build,
       healthRules: this.opts.healthRules,
       timestamp: at,
       source: { kind: source.kind, description: source.description },
