@@ -2,10 +2,11 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { Fragment, useEffect, useId, useMemo, useRef, useState } from "react";
+import { Fragment, useId, useMemo, useRef, useState } from "react";
 import type { ServiceList } from "@/server/mesh/catalog";
 import type { ServiceView } from "@/server/mesh/subsets";
 import { ApiError, getJson, queryKeys } from "./api";
+import { useSlashToFocus } from "./useSlashToFocus";
 
 const REFRESH_MS = 10_000;
 
@@ -27,18 +28,7 @@ export function ServicesView() {
     refetchInterval: REFRESH_MS,
   });
 
-  // "/" focuses the filter, as in most consoles.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
-      if (e.key === "/" && !(target && ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) {
-        e.preventDefault();
-        searchRef.current?.focus();
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  useSlashToFocus(searchRef);
 
   const services = useMemo(() => {
     const q = search.trim().toLowerCase();

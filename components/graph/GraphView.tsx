@@ -2,10 +2,11 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+import { useCallback, useId, useMemo, useRef, useState } from "react";
 import type { ServiceList } from "@/server/mesh/catalog";
 import type { Graph, GraphType } from "@/server/metrics/graph/types";
 import { ApiError, getJson, queryKeys } from "../api";
+import { useSlashToFocus } from "../useSlashToFocus";
 import { CytoscapeGraph, type CytoscapeGraphHandle, LARGE_GRAPH_EDGES, type Selection } from "./CytoscapeGraph";
 import { EDGE_LABEL_MODES, type EdgeLabelMode, findableEdge, findableNode } from "./elements";
 import { parseFind } from "./find";
@@ -91,18 +92,8 @@ export function GraphView() {
     return hits;
   }, [data, findResult]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      const typing = t && ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName);
-      if (e.key === "/" && !typing) {
-        e.preventDefault();
-        findRef.current?.focus();
-      } else if (e.key === "Escape") setSelection(null);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  const clearSelection = useCallback(() => setSelection(null), []);
+  useSlashToFocus(findRef, clearSelection);
 
   const download = (blob: Blob, name: string) => {
     const url = URL.createObjectURL(blob);
