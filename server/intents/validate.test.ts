@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { type IntentDraft, intentDraftSchema } from "./schemas";
+import { CODES, type ServiceFacts, validateIntent } from "./validate";
+
+const reviews: ServiceFacts = { namespace: "default", name: "reviews", subsets: ["v1", "v2", "v3"], protocols: ["GRPC"] };
+const intent = (kind: string, spec: unknown, target = "reviews"): IntentDraft => intentDraftSchema.parse({ kind, namespace: "default", target, spec });
+const codes = (i: IntentDraft, others: IntentDraft[] = [], svc: ServiceFacts | undefined = reviews) => validateIntent(i, svc, others).map((x) => [x.code, x.severity, x.path]);
+const jason = { headers: { "end-user": { exact: "jason" } } };
+
+describe("intent validation codes", () => {
+  it("accepts a good traffic shift", () => {
+    expect(codes(intent("traffic-shift", { weights: [{ subset: "v1", weight: 20 }, { subset: "v2", weight: 30 }, { subset: "v3", weight: 50 }] }))).toEqual([]);
+  });
+  it("SX101 service not found", () => {
+    expect(validateIntent(intent("load-balancer", { simple: "RANDOM" }, "nope"), undefined, []).map((x) => [x.code, x.severity, x.path])).toEqual([["SX101", "error", "target"]]);
+  });
+  it("SX102 subset not found, naming the existing ones", () => {
+    const f = validateIntent(intent("traffic-shift", { weights: [{ subset: "v9", weight: 100 }] }), reviews, []);
+    expect(f).toEqual([{ code: "SX102", severity: "error", path: "spec.weights[0].subset", message: 'subset not found: "v9" is not a version of reviews (its subsets: v1, v2, v3)' }]);
+  });
+  it("SX103 weights must sum to 100 (60/60)", () => {
+    expect(codes(intent("traffic-shift", { weights: [{ subset: "v1", weight: 60 }, { subset: "v2", weight: 60 }] }))).toEqual([["SX103", "error", "spec.weights"]]);
+  });
+  it("SX104 subset listed twice", () => {
+    expect(codes(intent("traffic-shift", { weights: [{ subset: "v1", weight: 50 }, { subset: "v1", weight: 50 }] }))).toEqual([["SX104", "error", "spec.weights[1].subset"]]);
+  });
+  it("SX105 TCP shifting needs a TCP port", () => {
+    expect(codes(intent("traffic-shift", { protocol: "tcp", weights: [{ subset: "v1", weight: 100 }] }))).toEqual([["SX105", "error", "spec.protocol"]]);
+    expect(codes(intent("traffic-shift", { protocol: "tcp", weights: [{ subset: "v1", weight: 100 }] }), [], { ...reviews, protocols: ["TCP"] })).toEqual([]);
+  });
+  it("SX201 a fault match and a routing rule claim the same requests", () => {
+    const routing = intent("request-routing", { rules: [{ match: [jason], route: [{ subset: "v2", weight: 100 }] }] });
+    const fault = intent("fault-injection", { match: [jason], abort: { httpStatus: 500, percentage: 100 } });
+    expect(codes(fault, [routing])).toEqual([["SX201", "error", "spec.match[0]"]]);
+    expect(codes(routing, [fault])).toEqual([["SX201", "error", "spec.rules[0].match[0]"]]);
+  });
+  it("SX202 a repeated match can never match", () => {
+    const r = intent("request-routing", { rules: [{ match: [jason], route: [{ subset: "v2", weight: 100 }] }, { match: [{ headers: { "end-user": { exact: "jason" } } }], route: [{ subset: "v3", weight: 100 }] }] });
+    expect(codes(r)).toEqual([["SX202", "error", "spec.rules[1].match[0]"]]);
+  });
+  it("SX203 rules after a match-everything rule are flagged", () => {
+    const r = intent("request-routing", { rules: [{ match: [{ uri: { prefix: "/" } }], route: [{ subset: "v2", weight: 100 }] }, { match: [jason], route: [{ subset: "v3", weight: 100 }] }] });
+    expect(codes(r)).toEqual([["SX203", "warning", "spec.rules[1]"]]);
+  });
+  it("SX204 a 0% fault does nothing", () => {
+    expect(codes(intent("fault-injection", { delay: { fixedDelay: "1s", percentage: 0 } }))).toEqual([["SX204", "warning", "spec.delay.percentage"]]);
+  });
+  it("SX205 retries that cannot fit in the timeout", () => {
+    expect(codes(intent("timeouts-retries", { timeout: "1s", retries: { attempts: 3, perTryTimeout: "500ms" } }))).toEqual([["SX205", "warning", "spec.retries"]]);
+    expect(codes(intent("timeouts-retries", { timeout: "3s", retries: { attempts: 3, perTryTimeout: "500ms" } }))).toEqual([]);
+  });
+  it("SX206 mirroring to the subset that gets everything", () => {
+    expect(codes(intent("mirroring", { subset: "v1", percentage: 10 }), [intent("traffic-shift", { weights: [{ subset: "v1", weight: 100 }] })])).toEqual([["SX206", "warning", "spec.subset"]]);
+  });
+  it("has every code documented", async () => {
+    const doc = (await import("node:fs")).readFileSync("docs/VALIDATION.md", "utf8");
+    for (const code of Object.keys(CODES)) expect(doc, code).toContain(code);
+  });
+});
+
+describe("intent schemas reject bad input with field paths", () => {
+  const problems = (x: unknown) => {
+    const r = intentDraftSchema.safeParse(x);
+    return r.success ? [] : r.error.issues.map((i) => i.path.join("."));
+  };
+  it.each([
+    [{ kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: 50.5 }] } }, "spec.weights.0.weight"],
+    [{ kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: "50" }] } }, "spec.weights.0.weight"],
+    [{ kind: "timeouts-retries", namespace: "default", target: "reviews", spec: { timeout: "-1s" } }, "spec.timeout"],
+    [{ kind: "request-routing", namespace: "default", target: "reviews", spec: { rules: [{ match: [{ uri: { regex: "(" } }], route: [{ subset: "v1", weight: 100 }] }] } }, "spec.rules.0.match.0.uri.regex"],
+    [{ kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [], extra: 1 } }, "spec"],
+    [{ kind: "teleport", namespace: "default", target: "reviews", spec: {} }, "kind"],
+  ])("%j -> %s", (input, path) => {
+    expect(problems(input)).toContain(path);
+  });
+});

@@ -1,0 +1,141 @@
+import { type IntentDraft, type RequestMatch, type SpecOf, durationMs } from "./schemas";
+
+/**
+ * Checks of an intent against the mesh and the other intents on its host,
+ * after its shape has passed the schema. Each finding has a code (listed in
+ * docs/VALIDATION.md, as Kiali lists its KIA codes), a severity, the path of
+ * the field it is about, and a message. Errors block storing; warnings are
+ * shown but do not block. Pure.
+ */
+export type Severity = "error" | "warning";
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  path: string;
+  message: string;
+}
+
+export interface ServiceFacts {
+  namespace: string;
+  name: string;
+  subsets: string[];
+  /** Port protocols of the service (HTTP, GRPC, TCP, ...). */
+  protocols: string[];
+}
+
+export const CODES = {
+  SX101: "service not found",
+  SX102: "subset not found",
+  SX103: "weights must sum to 100",
+  SX104: "subset listed twice",
+  SX105: "TCP traffic shifting on a service without a TCP port",
+  SX201: "two intents claim the same route",
+  SX202: "a rule repeats an earlier rule's match and can never match",
+  SX203: "a rule follows a rule that matches every request and can never match",
+  SX204: "fault injection with 0% of requests does nothing",
+  SX205: "retries cannot all happen within the timeout",
+  SX206: "mirroring to a subset that already receives all the traffic",
+} as const;
+
+type Code = keyof typeof CODES;
+const f = (code: Code, severity: Severity, path: string, detail?: string): Finding => ({ code, severity, path, message: detail ? `${CODES[code]}: ${detail}` : CODES[code] });
+
+export function validateIntent(intent: IntentDraft, service: ServiceFacts | undefined, others: IntentDraft[]): Finding[] {
+  if (!service) return [f("SX101", "error", "target", `there is no service ${intent.namespace}/${intent.target} in the mesh`)];
+  const out: Finding[] = [];
+  const known = new Set(service.subsets);
+  const subsetExists = (subset: string, path: string) => {
+    if (!known.has(subset)) out.push(f("SX102", "error", path, `"${subset}" is not a version of ${service.name} (its subsets: ${service.subsets.join(", ") || "none"})`));
+  };
+  const weights = (ws: { subset: string; weight: number }[], path: string) => {
+    ws.forEach((w, i) => subsetExists(w.subset, `${path}[${i}].subset`));
+    const seen = new Set<string>();
+    ws.forEach((w, i) => {
+      if (seen.has(w.subset)) out.push(f("SX104", "error", `${path}[${i}].subset`, `"${w.subset}"`));
+      seen.add(w.subset);
+    });
+    const sum = ws.reduce((a, w) => a + w.weight, 0);
+    if (sum !== 100) out.push(f("SX103", "error", path, `they sum to ${sum}`));
+  };
+
+  switch (intent.kind) {
+    case "traffic-shift": {
+      weights(intent.spec.weights, "spec.weights");
+      if (intent.spec.protocol === "tcp" && !service.protocols.some((p) => ["TCP", "MONGO", "MYSQL", "REDIS", "TLS"].includes(p))) {
+        out.push(f("SX105", "error", "spec.protocol", `${service.name}'s ports are ${service.protocols.join(", ") || "none"}`));
+      }
+      break;
+    }
+    case "request-routing": {
+      const seen: string[] = [];
+      intent.spec.rules.forEach((rule, i) => {
+        weights(rule.route, `spec.rules[${i}].route`);
+        rule.match.forEach((m, j) => {
+          const key = matchKey(m);
+          const first = seen.indexOf(key);
+          if (first >= 0) out.push(f("SX202", "error", `spec.rules[${i}].match[${j}]`, `the same match appears earlier in this intent`));
+          seen.push(key);
+        });
+        const catchAll = rule.match.findIndex(matchesEverything);
+        if (catchAll >= 0 && i < intent.spec.rules.length - 1) {
+          out.push(f("SX203", "warning", `spec.rules[${i + 1}]`, `rule ${i} matches every request (match[${catchAll}])`));
+        }
+      });
+      const fault = others.find((o) => o.kind === "fault-injection") as Extract<IntentDraft, { kind: "fault-injection" }> | undefined;
+      conflictsWithFault(intent.spec, fault?.spec, out, "routing");
+      break;
+    }
+    case "fault-injection": {
+      if (intent.spec.delay && intent.spec.delay.percentage === 0) out.push(f("SX204", "warning", "spec.delay.percentage"));
+      if (intent.spec.abort && intent.spec.abort.percentage === 0) out.push(f("SX204", "warning", "spec.abort.percentage"));
+      const routing = others.find((o) => o.kind === "request-routing") as Extract<IntentDraft, { kind: "request-routing" }> | undefined;
+      if (routing) conflictsWithFault(routing.spec, intent.spec, out, "fault");
+      break;
+    }
+    case "timeouts-retries": {
+      const r = intent.spec.retries;
+      if (intent.spec.timeout && r?.perTryTimeout && r.attempts > 0) {
+        const needed = durationMs(r.perTryTimeout) * (r.attempts + 1);
+        if (needed > durationMs(intent.spec.timeout)) {
+          out.push(f("SX205", "warning", "spec.retries", `${r.attempts + 1} tries of ${r.perTryTimeout} take up to ${needed} ms, longer than the ${intent.spec.timeout} timeout`));
+        }
+      }
+      break;
+    }
+    case "mirroring": {
+      subsetExists(intent.spec.subset, "spec.subset");
+      const shift = others.find((o) => o.kind === "traffic-shift") as Extract<IntentDraft, { kind: "traffic-shift" }> | undefined;
+      const only = shift?.spec.weights.filter((w) => w.weight > 0);
+      if (only?.length === 1 && only[0]!.subset === intent.spec.subset) out.push(f("SX206", "warning", "spec.subset", `"${intent.spec.subset}" already receives 100%`));
+      break;
+    }
+    case "circuit-breaking":
+    case "load-balancer":
+      break;
+  }
+  return out;
+}
+
+/** A fault-injection match equal to a routing rule's match: the fault route comes first and takes those requests. */
+function conflictsWithFault(routing: SpecOf<"request-routing">, fault: SpecOf<"fault-injection"> | undefined, out: Finding[], from: "routing" | "fault") {
+  if (!fault?.match) return;
+  const faultKeys = new Set(fault.match.map(matchKey));
+  routing.rules.forEach((rule, i) =>
+    rule.match.forEach((m, j) => {
+      if (!faultKeys.has(matchKey(m))) return;
+      const path = from === "routing" ? `spec.rules[${i}].match[${j}]` : `spec.match[${fault.match!.findIndex((x) => matchKey(x) === matchKey(m))}]`;
+      out.push(f("SX201", "error", path, `the fault-injection intent and request-routing rule ${i} both claim the requests matching ${matchKey(m)}`));
+    }),
+  );
+}
+
+export function matchKey(m: RequestMatch): string {
+  const sort = (r?: Record<string, unknown>) => (r ? Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]])) : undefined);
+  return JSON.stringify({ headers: sort(m.headers), uri: m.uri, method: m.method, queryParams: sort(m.queryParams) });
+}
+
+function matchesEverything(m: RequestMatch): boolean {
+  const keys = Object.keys(m).filter((k) => m[k as keyof RequestMatch] !== undefined);
+  return keys.length === 1 && !!m.uri && "prefix" in m.uri && m.uri.prefix === "/";
+}
