@@ -9,3 +9,19 @@ export { checkHealth } from "./health";
 export { listServices } from "./mesh/catalog";
 export { Reply, route } from "./http/route";
 export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
+export {
+  INTENT_BODY_LIMIT,
+  applyBody,
+  diffQuery,
+  intentIdParams,
+  listIntentsQuery,
+  previewBody,
+  rollbackBody,
+  serveApply,
+  serveDiff,
+  serveHistory,
+  serveListIntents,
+  serveObjects,
+  servePreview,
+  serveRollback,
+} from "./intents/api";

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import type { RouteContext } from "../http/route";
+import { INTENT_KINDS, intentDraftSchema } from "./schemas";
+import { applyIntent, diffRevisions, intentHistory, listIntentViews, objectsInForce, previewIntent, rollbackIntent } from "./service";
+
+/** Input schemas and handlers behind /api/intents and /api/objects. */
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63);
+const revision = z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 (new) or a revision number");
+
+export const INTENT_BODY_LIMIT = 256 * 1024;
+
+export const listIntentsQuery = z.strictObject({
+  namespace: dnsLabel.optional(),
+  target: dnsLabel.optional(),
+  kind: z.enum(INTENT_KINDS, { error: `must be one of ${INTENT_KINDS.join(", ")}` }).optional(),
+});
+export const previewBody = z.strictObject({ intent: intentDraftSchema });
+export const applyBody = z.strictObject({
+  intent: intentDraftSchema,
+  /** The revision the change is based on (0 for a new intent); a stale one is refused with 409. */
+  expectedRevision: revision,
+  message: z.string().max(500, "at most 500 characters").optional(),
+});
+export const intentIdParams = z.strictObject({ id: z.uuid({ error: "must be an intent id (UUID)" }) });
+export const diffQuery = z.strictObject({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) });
+export const rollbackBody = z.strictObject({ toRevision: revision.min(1), expectedRevision: revision.min(1), message: z.string().max(500).optional() });
+
+/** Who is making the change: the x-sextant-user header until sign-in exists (it will come from the session). */
+export function authorOf(ctx: RouteContext): string {
+  const h = ctx.request.headers.get("x-sextant-user");
+  return h && /^[\w.@+-]{1,128}$/.test(h) ? h : "anonymous";
+}
+
+export async function serveListIntents(ctx: RouteContext, q: z.infer<typeof listIntentsQuery>) {
+  const rt = await ctx.runtime();
+  return { intents: await listIntentViews(rt.store.get().prisma, rt.registry.snapshot(), q) };
+}
+
+export async function servePreview(ctx: RouteContext, b: z.infer<typeof previewBody>) {
+  const rt = await ctx.runtime();
+  return previewIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent);
+}
+
+export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>) {
+  const rt = await ctx.runtime();
+  const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  return { intent, yaml: preview.yaml, diff: preview.diff };
+}
+
+export async function serveHistory(ctx: RouteContext, p: z.infer<typeof intentIdParams>) {
+  const rt = await ctx.runtime();
+  return intentHistory(rt.store.get().prisma, p.id);
+}
+
+export async function serveDiff(ctx: RouteContext, p: z.infer<typeof intentIdParams>, q: z.infer<typeof diffQuery>) {
+  const rt = await ctx.runtime();
+  return diffRevisions(rt.store.get().prisma, p.id, q.from, q.to);
+}
+
+export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentIdParams>, b: z.infer<typeof rollbackBody>) {
+  const rt = await ctx.runtime();
+  const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  return { intent, yaml: preview.yaml, diff: preview.diff };
+}
+
+export async function serveObjects(ctx: RouteContext) {
+  const rt = await ctx.runtime();
+  return objectsInForce(rt.store.get().prisma, rt.registry.snapshot());
+}
