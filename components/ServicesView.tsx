@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { Fragment, useId, useMemo, useRef, useState } from "react";
 import type { ServiceList } from "@/server/mesh/catalog";
@@ -153,7 +154,9 @@ export function ServicesView() {
                       </button>
                     </td>
                     <td>
-                      <div className="strong">{s.name}</div>
+                      <div className="strong">
+                        <Link href={`/services/${s.namespace}/${s.name}`}>{s.name}</Link>
+                      </div>
                       <div className="muted small mono">{s.hostname}</div>
                     </td>
                     <td>{s.namespace}</td>

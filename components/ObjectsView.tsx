@@ -1,0 +1,59 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { getJson } from "./api";
+
+type Objects = { objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string };
+
+/** Every Istio object the intents in force generate: YAML to read, copy or download. */
+export function ObjectsView() {
+  const q = useQuery({ queryKey: ["objects"], queryFn: ({ signal }) => getJson<Objects>("/api/objects", signal), refetchInterval: 15_000 });
+  const [copied, setCopied] = useState("");
+  const copy = async (key: string, text: string) => {
+    await navigator.clipboard.writeText(text);
+    setCopied(key);
+    setTimeout(() => setCopied(""), 1500);
+  };
+  const download = (name: string, text: string) => {
+    const url = URL.createObjectURL(new Blob([text], { type: "application/yaml" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page-header">
+        <h1 id="page-title">Generated objects</h1>
+        {q.data && <span className="muted">{q.data.objects.length} objects</span>}
+        <div className="spacer" />
+        <button type="button" className="button" disabled={!q.data?.objects.length} onClick={() => q.data && download("sextant-istio-objects.yaml", q.data.yaml)}>
+          Download all
+        </button>
+      </header>
+      {q.isPending ? (
+        <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading…</div>
+      ) : q.error ? (
+        <div className="alert" role="alert">Cannot load the objects: {q.error.message}</div>
+      ) : q.data.objects.length === 0 ? (
+        <div className="empty" role="status"><p>No intents, so no objects. Intents you apply on a service&apos;s page generate VirtualServices and DestinationRules here.</p></div>
+      ) : (
+        q.data.objects.map((o) => {
+          const key = `${o.kind}/${o.namespace}/${o.name}`;
+          return (
+            <div className="card" key={key} data-testid={`object-${o.kind}-${o.name}`}>
+              <div className="toolbar">
+                <h2 className="grow">{o.kind} <span className="mono small">{o.namespace}/{o.name}</span></h2>
+                <button type="button" className="button button-small" onClick={() => void copy(key, o.yaml)}>{copied === key ? "Copied" : "Copy"}</button>
+                <button type="button" className="button button-small" onClick={() => download(`${o.kind.toLowerCase()}-${o.namespace}-${o.name}.yaml`, o.yaml)}>Download</button>
+              </div>
+              <pre className="code">{o.yaml}</pre>
+            </div>
+          );
+        })
+      )}
+    </section>
+  );
+}
