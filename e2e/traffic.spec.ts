@@ -66,9 +66,25 @@ test("drag the reviews sliders to 20/30/50, preview, apply, see history, roll ba
   await expect(page.getByTestId("object-DestinationRule-reviews")).toContainText("subsets:");
 });
 
+test("a fault-injection form applies, and its YAML view shows the same spec", async ({ page }) => {
+  await page.goto("/services/default/ratings");
+  await page.getByLabel("Intent", { exact: true }).selectOption("fault-injection");
+  await page.getByLabel("Only requests whose header").fill("end-user");
+  await page.getByLabel("value", { exact: true }).first().fill("jason");
+  await page.getByLabel("Delay by").fill("7s");
+  await expect(page.getByTestId("preview-yaml").last()).toContainText("fixedDelay: 7s");
+  await expect(page.getByTestId("preview-yaml").last()).toContainText("exact: jason");
+  await page.getByRole("tab", { name: "YAML" }).click();
+  await expect(page.getByLabel("Spec (YAML)")).toHaveValue(/fixedDelay: 7s/);
+  await page.getByRole("tab", { name: "Form" }).click();
+  await page.getByRole("button", { name: "Apply fault injection" }).click();
+  await expect(page.getByText("Applied fault injection revision 1.")).toBeVisible();
+});
+
 test("an invalid spec for another intent kind is explained and cannot be applied", async ({ page }) => {
   await page.goto("/services/default/ratings");
   await page.getByLabel("Intent", { exact: true }).selectOption("mirroring");
+  await page.getByRole("tab", { name: "YAML" }).click();
   await page.getByLabel(/Spec \(YAML\)/).fill("subset: v7\npercentage: 10\n");
   await expect(page.getByTestId("findings").last()).toContainText("SX102");
   await expect(page.getByRole("button", { name: "Apply mirroring" })).toBeDisabled();

@@ -10,6 +10,7 @@ import type { ServiceList } from "@/server/mesh/catalog";
 import type { Graph } from "@/server/metrics/graph/types";
 import { ApiError, getJson, queryKeys } from "../api";
 import { sendJson } from "../api-write";
+import { INTENT_FORMS } from "./IntentForms";
 import { WeightSliders } from "./WeightSliders";
 import { YamlDiff } from "./YamlDiff";
 import { type SubsetWeight, equalSplit } from "./weights";
@@ -70,7 +71,7 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
         <Link href={`/intents?namespace=${namespace}&target=${name}`}>Intents</Link>
       </header>
       <TrafficShiftCard key={`${byKind.get("traffic-shift")?.revision ?? 0}`} namespace={namespace} name={name} subsets={service.subsets.map((s) => s.name)} intent={byKind.get("traffic-shift")} live={liveShare} hostVersion={hostVersion} onApplied={refresh} />
-      <OtherIntentsCard namespace={namespace} name={name} intents={byKind} hostVersion={hostVersion} onApplied={refresh} />
+      <OtherIntentsCard namespace={namespace} name={name} subsets={service.subsets.map((s) => s.name)} intents={byKind} hostVersion={hostVersion} onApplied={refresh} />
     </section>
   );
 }
@@ -295,7 +296,7 @@ function summary(spec: unknown): string {
 }
 
 /** The other intent kinds: the spec as YAML, checked live against the schema and the mesh. */
-function OtherIntentsCard({ namespace, name, intents, hostVersion, onApplied }: { namespace: string; name: string; intents: Map<IntentKind, IntentView>; hostVersion: string; onApplied(): void }) {
+function OtherIntentsCard({ namespace, name, subsets, intents, hostVersion, onApplied }: { namespace: string; name: string; subsets: string[]; intents: Map<IntentKind, IntentView>; hostVersion: string; onApplied(): void }) {
   const [kind, setKind] = useState<OtherKind>("request-routing");
   const existing = intents.get(kind);
   return (
@@ -313,7 +314,7 @@ function OtherIntentsCard({ namespace, name, intents, hostVersion, onApplied }: 
         <span className="muted small">{existing ? `In force: revision ${existing.revision} by ${existing.author}` : "Not set: this is a starting point."}</span>
       </div>
       {/* Keyed: a new kind or a new revision starts the editor afresh. */}
-      <IntentEditor key={`${kind}@${existing?.revision ?? 0}`} kind={kind} namespace={namespace} name={name} existing={existing} hostVersion={hostVersion} onApplied={onApplied} />
+      <IntentEditor key={`${kind}@${existing?.revision ?? 0}`} kind={kind} namespace={namespace} name={name} subsets={subsets} existing={existing} hostVersion={hostVersion} onApplied={onApplied} />
     </div>
   );
 }
@@ -321,17 +322,27 @@ function OtherIntentsCard({ namespace, name, intents, hostVersion, onApplied }: 
 type OtherKind = Exclude<IntentKind, "traffic-shift">;
 const OTHER_KINDS = INTENT_KINDS.filter((k): k is OtherKind => k !== "traffic-shift");
 
-function IntentEditor({ kind, namespace, name, existing, hostVersion, onApplied }: { kind: OtherKind; namespace: string; name: string; existing: IntentView | undefined; hostVersion: string; onApplied(): void }) {
-  const [text, setText] = useState(() => YAML.stringify(existing?.spec ?? TEMPLATES[kind]));
+function IntentEditor({ kind, namespace, name, subsets, existing, hostVersion, onApplied }: { kind: OtherKind; namespace: string; name: string; subsets: string[]; existing: IntentView | undefined; hostVersion: string; onApplied(): void }) {
+  // Form and YAML edit the same spec; the form is the default view.
+  const [mode, setMode] = useState<"form" | "yaml">("form");
+  const [formSpec, setFormSpec] = useState<Record<string, unknown>>(() => (existing?.spec ?? TEMPLATES[kind]) as Record<string, unknown>);
+  const [text, setText] = useState("");
   const [message, setMessage] = useState("");
   const [result, setResult] = useState<{ ok?: string; error?: ApiError }>({});
-  let spec: unknown;
+  let spec: unknown = formSpec;
   let parseError = "";
-  try {
-    spec = YAML.parse(text);
-  } catch (e) {
-    parseError = e instanceof Error ? e.message : String(e);
+  if (mode === "yaml") {
+    try {
+      spec = YAML.parse(text);
+    } catch (e) {
+      parseError = e instanceof Error ? e.message : String(e);
+    }
   }
+  const switchTo = (next: "form" | "yaml") => {
+    if (next === "yaml") setText(YAML.stringify(formSpec));
+    else if (!parseError && spec && typeof spec === "object") setFormSpec(spec as Record<string, unknown>);
+    setMode(next);
+  };
   const draft = { kind, namespace, target: name, spec };
   const preview = usePreview({ intent: draft }, !parseError, hostVersion);
   const apply = async () => {
@@ -344,13 +355,29 @@ function IntentEditor({ kind, namespace, name, existing, hostVersion, onApplied 
       setResult({ error: e as ApiError });
     }
   };
+  const Form = INTENT_FORMS[kind];
   return (
     <>
-      <label htmlFor="intent-spec" className="small muted">
-        Spec (YAML), checked as you type against the kind&apos;s schema and the mesh (codes in docs/VALIDATION.md).
-      </label>
-      <textarea id="intent-spec" className="input code-input" rows={10} spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} aria-invalid={!!parseError} />
-      {parseError && <p className="error-text small">Not valid YAML: {parseError}</p>}
+      <div className="toolbar" role="tablist" aria-label="Edit as">
+        <button type="button" role="tab" aria-selected={mode === "form"} className={mode === "form" ? "button button-primary" : "button"} onClick={() => switchTo("form")} disabled={mode === "yaml" && !!parseError}>
+          Form
+        </button>
+        <button type="button" role="tab" aria-selected={mode === "yaml"} className={mode === "yaml" ? "button button-primary" : "button"} onClick={() => switchTo("yaml")}>
+          YAML
+        </button>
+        <span className="muted small">Checked as you type against the kind&apos;s schema and the mesh (codes in docs/VALIDATION.md).</span>
+      </div>
+      {mode === "form" ? (
+        <Form spec={formSpec} onChange={setFormSpec} subsets={subsets} />
+      ) : (
+        <>
+          <label htmlFor="intent-spec" className="small muted">
+            Spec (YAML)
+          </label>
+          <textarea id="intent-spec" className="input code-input" rows={10} spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} aria-invalid={!!parseError} />
+          {parseError && <p className="error-text small">Not valid YAML: {parseError}</p>}
+        </>
+      )}
       <div className="toolbar">
         <input className="input grow" aria-label="Change message" placeholder="Why (kept in the history)" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} />
         <button type="button" className="button button-primary" onClick={() => void apply()} disabled={!!parseError || !!preview.error || !!preview.preview?.findings.some((f) => f.severity === "error")}>
