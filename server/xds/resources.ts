@@ -1,0 +1,153 @@
+import type { IntentDraft, RequestMatch, SpecOf, StringMatch } from "../intents/schemas";
+import { durationMs } from "../intents/schemas";
+import type { MeshSnapshot } from "../mesh/model";
+import { subsetsOf } from "../mesh/subsets";
+
+/**
+ * Mesh model + intents -> Envoy v3 resources as plain objects (protobuf field
+ * names), for proxyless gRPC clients. Pure. Names follow Istio's, so
+ * operators recognise them:
+ *   Listener            <host>:<port>                      (api_listener, RDS)
+ *   RouteConfiguration  <port>                             (one virtual host per service)
+ *   Cluster             outbound|<port>|<subset>|<host>    (EDS; subset empty for all pods)
+ *   ClusterLoadAssignment for each cluster: its ready pods
+ * Intents become routes: request-routing rules (header/path matches) first,
+ * then the default route (traffic-shift weights -> weighted_clusters);
+ * timeouts and retries on every route; load balancer policy and circuit
+ * breaking on the clusters.
+ */
+export interface EnvoyResources {
+  listeners: Record<string, Record<string, unknown>>;
+  routes: Record<string, Record<string, unknown>>;
+  clusters: Record<string, Record<string, unknown>>;
+  endpoints: Record<string, Record<string, unknown>>;
+}
+
+export const clusterName = (port: number, subset: string, host: string) => `outbound|${port}|${subset}|${host}`;
+
+export function duration(d: string): { seconds: number; nanos: number } {
+  const ms = durationMs(d);
+  return { seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) };
+}
+
+/** The listener's HttpConnectionManager, before it is packed into an Any by the snapshot. */
+export interface ApiListenerSpec {
+  routeConfigName: string;
+}
+
+function stringMatcher(m: StringMatch): Record<string, unknown> {
+  if ("exact" in m) return { exact: m.exact };
+  if ("prefix" in m) return { prefix: m.prefix };
+  return { safe_regex: { regex: m.regex } };
+}
+
+function routeMatch(m: RequestMatch): Record<string, unknown> {
+  const path = m.uri ? ("exact" in m.uri ? { path: m.uri.exact } : "prefix" in m.uri ? { prefix: m.uri.prefix } : { safe_regex: { regex: m.uri.regex } }) : { prefix: "" };
+  const headers = Object.keys(m.headers ?? {})
+    .sort()
+    .map((name) => ({ name, string_match: stringMatcher(m.headers![name]!) }));
+  if (m.method) headers.push({ name: ":method", string_match: stringMatcher(m.method) });
+  const query = Object.keys(m.queryParams ?? {})
+    .sort()
+    .map((name) => ({ name, string_match: stringMatcher(m.queryParams![name]!) }));
+  return { ...path, ...(headers.length ? { headers } : {}), ...(query.length ? { query_parameters: query } : {}) };
+}
+
+function action(port: number, host: string, weights: { subset: string; weight: number }[] | undefined, timeouts: SpecOf<"timeouts-retries"> | undefined): Record<string, unknown> {
+  const live = (weights ?? []).filter((w) => w.weight > 0);
+  const target =
+    live.length === 0
+      ? { cluster: clusterName(port, "", host) }
+      : live.length === 1
+        ? { cluster: clusterName(port, live[0]!.subset, host) }
+        : { weighted_clusters: { clusters: live.map((w) => ({ name: clusterName(port, w.subset, host), weight: { value: w.weight } })) } };
+  const r = timeouts?.retries;
+  return {
+    ...target,
+    ...(timeouts?.timeout ? { timeout: duration(timeouts.timeout) } : {}),
+    ...(r
+      ? {
+          retry_policy: {
+            retry_on: (r.retryOn?.length ? [...new Set(r.retryOn)] : ["connect-failure", "refused-stream", "unavailable", "cancelled"]).join(","),
+            num_retries: { value: r.attempts },
+            ...(r.perTryTimeout ? { per_try_timeout: duration(r.perTryTimeout) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): EnvoyResources {
+  const out: EnvoyResources = { listeners: {}, routes: {}, clusters: {}, endpoints: {} };
+  const vhostsByPort = new Map<number, Record<string, unknown>[]>();
+  const services = [...mesh.services].sort((a, b) => (a.hostname < b.hostname ? -1 : 1));
+  for (const s of services) {
+    const mine = intents.filter((i) => i.namespace === s.namespace && i.target === s.name);
+    const spec = <K extends IntentDraft["kind"]>(k: K) => mine.find((i) => i.kind === k)?.spec as SpecOf<K> | undefined;
+    const shift = spec("traffic-shift");
+    const routing = spec("request-routing");
+    const timeouts = spec("timeouts-retries");
+    const lb = spec("load-balancer");
+    const cb = spec("circuit-breaking");
+    const { subsets } = subsetsOf(s, mesh.endpoints);
+    for (const p of s.ports) {
+      const listener = `${s.hostname}:${p.port}`;
+      out.listeners[listener] = { name: listener, api_listener: { routeConfigName: String(p.port) } satisfies ApiListenerSpec };
+      const routes: Record<string, unknown>[] = [];
+      for (const [i, rule] of (routing?.rules ?? []).entries()) {
+        for (const m of rule.match) routes.push({ name: rule.name ?? `rule-${i}`, match: routeMatch(m), route: action(p.port, s.hostname, rule.route, timeouts) });
+      }
+      routes.push({ name: "default", match: { prefix: "" }, route: action(p.port, s.hostname, shift?.protocol === "http" ? shift.weights : undefined, timeouts) });
+      const short = [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, s.hostname];
+      const vhosts = vhostsByPort.get(p.port) ?? [];
+      vhosts.push({ name: listener, domains: short.flatMap((d) => [d, `${d}:${p.port}`]), routes });
+      vhostsByPort.set(p.port, vhosts);
+
+      const endpointsOf = (subset: string) =>
+        (subset ? (subsets.find((x) => x.name === subset)?.endpoints ?? []) : [...subsets.flatMap((x) => x.endpoints), ...subsetsOf(s, mesh.endpoints).unversioned])
+          .filter((e) => e.ready)
+          .map((e) => ({ address: e.address, port: e.ports.find((x) => x.name === p.targetPortName)?.port ?? p.port }))
+          .sort((a, b) => (a.address + a.port < b.address + b.port ? -1 : 1));
+      for (const subset of ["", ...subsets.map((x) => x.name)]) {
+        const name = clusterName(p.port, subset, s.hostname);
+        out.clusters[name] = {
+          name,
+          type: "EDS",
+          eds_cluster_config: { eds_config: { ads: {}, resource_api_version: "V3" }, service_name: name },
+          lb_policy: lb && "simple" in lb ? ({ ROUND_ROBIN: "ROUND_ROBIN", LEAST_REQUEST: "LEAST_REQUEST", RANDOM: "RANDOM", PASSTHROUGH: "CLUSTER_PROVIDED" } as const)[lb.simple] : lb && "consistentHash" in lb ? "RING_HASH" : "ROUND_ROBIN",
+          ...(cb?.connectionPool
+            ? {
+                circuit_breakers: {
+                  thresholds: [
+                    {
+                      ...(cb.connectionPool.tcp?.maxConnections ? { max_connections: { value: cb.connectionPool.tcp.maxConnections } } : {}),
+                      ...(cb.connectionPool.http?.http1MaxPendingRequests ? { max_pending_requests: { value: cb.connectionPool.http.http1MaxPendingRequests } } : {}),
+                      ...(cb.connectionPool.http?.http2MaxRequests ? { max_requests: { value: cb.connectionPool.http.http2MaxRequests } } : {}),
+                      ...(cb.connectionPool.http?.maxRetries ? { max_retries: { value: cb.connectionPool.http.maxRetries } } : {}),
+                    },
+                  ],
+                },
+              }
+            : {}),
+          ...(cb?.outlierDetection
+            ? {
+                outlier_detection: {
+                  ...(cb.outlierDetection.consecutive5xxErrors !== undefined ? { consecutive_5xx: { value: cb.outlierDetection.consecutive5xxErrors } } : {}),
+                  ...(cb.outlierDetection.interval ? { interval: duration(cb.outlierDetection.interval) } : {}),
+                  ...(cb.outlierDetection.baseEjectionTime ? { base_ejection_time: duration(cb.outlierDetection.baseEjectionTime) } : {}),
+                  ...(cb.outlierDetection.maxEjectionPercent !== undefined ? { max_ejection_percent: { value: cb.outlierDetection.maxEjectionPercent } } : {}),
+                },
+              }
+            : {}),
+        };
+        out.endpoints[name] = {
+          cluster_name: name,
+          // gRPC requires a locality with a weight on each group of endpoints.
+          endpoints: [{ locality: { region: "sextant", zone: "local" }, load_balancing_weight: { value: 1 }, lb_endpoints: endpointsOf(subset).map((e) => ({ endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } }, health_status: "HEALTHY" })) }],
+        };
+      }
+    }
+  }
+  for (const [port, virtual_hosts] of vhostsByPort) out.routes[String(port)] = { name: String(port), virtual_hosts };
+  return out;
+}

@@ -1,0 +1,171 @@
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { Logger } from "../log";
+import { includeDirs } from "./protos";
+import { type Snapshot, type TypeUrl, XDS_TYPES } from "./snapshot";
+
+/**
+ * Sextant's ADS server (envoy.service.discovery.v3.AggregatedDiscoveryService),
+ * state-of-the-world streams. https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol
+ *  - A response carries a nonce; a request whose response_nonce is not the last
+ *    nonce sent for that type is stale and ignored.
+ *  - A request answering our nonce is an ACK, or a NACK when it carries
+ *    error_detail (the client may already report the NEW version_info in a NACK,
+ *    so version is not how a NACK is told). The client keeps its last good
+ *    config; we record the error and do not resend the rejected version.
+ *  - Empty resource_names on LDS/CDS is a wildcard subscription.
+ *  - A type is pushed when the stream first asks for it, when its names change,
+ *    and when the snapshot's version for it changes.
+ * Unknown type URLs end that stream with INVALID_ARGUMENT; others keep going.
+ */
+export interface TypeStatus {
+  typeUrl: string;
+  subscribed: string[] | "*";
+  sentVersion?: string;
+  sentNonce?: string;
+  ackedVersion?: string;
+  nack?: { version: string; message: string; at: string };
+  lastPush?: string;
+}
+
+export interface ProxyConnection {
+  streamId: number;
+  nodeId: string;
+  cluster: string;
+  connectedAt: string;
+  types: TypeStatus[];
+}
+
+interface DiscoveryRequest {
+  version_info?: string;
+  node?: { id?: string; cluster?: string };
+  resource_names?: string[];
+  type_url?: string;
+  response_nonce?: string;
+  error_detail?: { code?: number; message?: string } | null;
+}
+
+type Stream = grpc.ServerDuplexStream<DiscoveryRequest, unknown>;
+
+interface StreamState {
+  id: number;
+  call: Stream;
+  nodeId: string;
+  cluster: string;
+  connectedAt: Date;
+  types: Map<TypeUrl, TypeStatus>;
+}
+
+let adsDefinition: grpc.ServiceDefinition | undefined;
+function ads(): grpc.ServiceDefinition {
+  if (adsDefinition) return adsDefinition;
+  const pkg = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true, includeDirs: includeDirs() });
+  adsDefinition = (pkg["envoy.service.discovery.v3.AggregatedDiscoveryService"] as unknown as grpc.ServiceDefinition) ?? undefined;
+  if (!adsDefinition) throw new Error("cannot load envoy.service.discovery.v3.AggregatedDiscoveryService");
+  return adsDefinition;
+}
+
+export class AdsServer {
+  private server: grpc.Server | undefined;
+  private snapshot: Snapshot | undefined;
+  private readonly streams = new Map<number, StreamState>();
+  private nextStream = 1;
+  private nonce = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Publishes a new snapshot and pushes whatever changed to every stream. */
+  setSnapshot(s: Snapshot): void {
+    this.snapshot = s;
+    for (const st of this.streams.values()) {
+      for (const [type, status] of st.types) if (status.sentVersion !== s.versions[type]) this.send(st, type);
+    }
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    const server = new grpc.Server();
+    const def = ads();
+    server.addService(def, {
+      StreamAggregatedResources: (call: Stream) => this.onStream(call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
+        call.destroy(Object.assign(new Error("incremental (delta) xDS is not served yet; use state-of-the-world ADS"), { code: grpc.status.UNIMPLEMENTED })),
+    });
+    const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    this.server = server;
+    return bound;
+  }
+
+  async close(): Promise<void> {
+    for (const st of this.streams.values()) st.call.end();
+    const s = this.server;
+    this.server = undefined;
+    if (s) await new Promise<void>((resolve) => s.tryShutdown(() => resolve()));
+  }
+
+  /** Every connected proxy and, per type, what it was sent and what it said. */
+  proxies(): ProxyConnection[] {
+    return [...this.streams.values()]
+      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.streamId - b.streamId));
+  }
+
+  private onStream(call: Stream): void {
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", connectedAt: new Date(), types: new Map() };
+    this.streams.set(st.id, st);
+    const done = () => this.streams.delete(st.id);
+    call.on("end", () => {
+      done();
+      call.end();
+    });
+    call.on("error", done);
+    call.on("close", done);
+    call.on("data", (req: DiscoveryRequest) => {
+      try {
+        this.onRequest(st, req);
+      } catch (e) {
+        this.log.warn("bad xDS request", { node: st.nodeId, error: e instanceof Error ? e.message : String(e) });
+        call.destroy(Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: grpc.status.INVALID_ARGUMENT }));
+      }
+    });
+  }
+
+  private onRequest(st: StreamState, req: DiscoveryRequest): void {
+    if (!st.nodeId) {
+      if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
+      st.nodeId = req.node.id;
+      st.cluster = req.node.cluster ?? "";
+    }
+    const type = req.type_url as TypeUrl;
+    if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
+    const status = st.types.get(type) ?? { typeUrl: type, subscribed: "*" as const };
+    st.types.set(type, status);
+    if (req.response_nonce) {
+      if (req.response_nonce !== status.sentNonce) return; // stale: an answer to an older response
+      if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
+        status.nack = { version: req.version_info ?? "", message: req.error_detail.message ?? `code ${req.error_detail.code}`, at: new Date().toISOString() };
+        this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: status.nack.message });
+      } else {
+        status.ackedVersion = req.version_info ?? "";
+        status.nack = undefined;
+      }
+    }
+    const wildcard = (type === XDS_TYPES[0] || type === XDS_TYPES[2]) && (req.resource_names ?? []).length === 0;
+    const names = wildcard ? "*" : [...new Set(req.resource_names ?? [])].sort();
+    const changed = JSON.stringify(names) !== JSON.stringify(status.subscribed);
+    status.subscribed = names;
+    if (!status.sentNonce || changed) this.send(st, type);
+  }
+
+  private send(st: StreamState, type: TypeUrl): void {
+    const snap = this.snapshot;
+    const status = st.types.get(type);
+    if (!snap || !status) return;
+    const all = snap.resources[type];
+    const resources = status.subscribed === "*" ? [...all.values()] : status.subscribed.map((n) => all.get(n)).filter((r) => r !== undefined);
+    const nonce = String(++this.nonce);
+    status.sentVersion = snap.versions[type];
+    status.sentNonce = nonce;
+    status.lastPush = new Date().toISOString();
+    st.call.write({ version_info: snap.versions[type], resources: resources.map((r) => r.any), type_url: type, nonce });
+  }
+}
