@@ -39,6 +39,7 @@ export default defineConfig({
     env: {
       SEXTANT_DATA_DIR: process.env.SEXTANT_E2E_DATA_DIR,
       SEXTANT_DEMO_METRICS_PORT: "0",
+      SEXTANT_XDS_PORT: process.env.E2E_XDS_PORT ?? "15110",
       SEXTANT_LOG_LEVEL: "warn",
     },
   },

@@ -55,7 +55,6 @@ test("an operator can expand a service's endpoints and filter, by keyboard", asy
 
 test("pages that later capabilities fill say plainly that they are not built yet", async ({ page }) => {
   for (const [link, heading] of [
-    ["Proxies", "Proxies"],
     ["GitOps", "GitOps"],
   ]) {
     await page.goto("/services");

@@ -24,7 +24,7 @@ function start(port: number, env: Record<string, string>): { proc: ChildProcess;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-startup-"));
   let out = "";
   const proc = spawn(process.execPath, [NEXT, "start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, SEXTANT_DATA_DIR: dataDir, SEXTANT_DEMO_METRICS_PORT: "0", ...env },
+    env: { ...process.env, SEXTANT_DATA_DIR: dataDir, SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_XDS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout!.on("data", (d) => (out += d));

@@ -25,3 +25,4 @@ export {
   servePreview,
   serveRollback,
 } from "./intents/api";
+export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";

@@ -12,6 +12,7 @@ describe("configuration", () => {
       logLevel: "info",
       demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05 },
       prometheus: undefined,
+      xds: { host: "127.0.0.1", port: 15010, debounceMs: 100 },
       graph: { cacheSeconds: 5, healthRules: [] },
     });
   });

@@ -22,7 +22,7 @@ afterEach(async () => {
 
 describe("the runtime", () => {
   it("starts with embedded defaults: embedded database, demo mesh, healthy", async () => {
-    const rt = await startRuntime({ SEXTANT_DATA_DIR: tempDir(), SEXTANT_DEMO_METRICS_PORT: "0" });
+    const rt = await startRuntime({ SEXTANT_DATA_DIR: tempDir(), SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0" });
     expect(rt.store.kind).toBe("embedded");
     const h = await checkHealth(rt);
     expect(h.status).toBe("ok");
@@ -33,7 +33,7 @@ describe("the runtime", () => {
 
   it("keeps running when the database is down, and health says the database is the problem", async () => {
     const rt = await startRuntime({
-      SEXTANT_DATA_DIR: tempDir(),
+      SEXTANT_DATA_DIR: tempDir(), SEXTANT_XDS_PORT: "0",
       DATABASE_URL: "postgresql://postgres@127.0.0.1:1/sextant",
       SEXTANT_DEMO: "false",
     });
@@ -52,7 +52,7 @@ describe("the runtime", () => {
 
   it("refuses a second process-level open of the same embedded data directory", async () => {
     const dir = tempDir();
-    const rt = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false" });
+    const rt = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO: "false" });
     expect((await rt.store.health()).status).toBe("ok");
     const { openDatabase } = await import("./store/database");
     await expect(openDatabase({ dataDir: dir, log: rt.log })).rejects.toThrow(/in use by another Sextant \(pid \d+, this process\)/);
@@ -61,7 +61,7 @@ describe("the runtime", () => {
   it("uses PostgreSQL when DATABASE_URL is set, migrating it at start-up", async () => {
     const pg = await createPostgresDatabase();
     try {
-      const rt = await startRuntime({ SEXTANT_DATA_DIR: tempDir(), DATABASE_URL: pg.url, SEXTANT_DEMO: "false" });
+      const rt = await startRuntime({ SEXTANT_DATA_DIR: tempDir(), SEXTANT_XDS_PORT: "0", DATABASE_URL: pg.url, SEXTANT_DEMO: "false" });
       const h = await checkHealth(rt);
       expect(h.checks.database).toMatchObject({ status: "ok", kind: "postgres", state: "ready" });
       expect(rt.store.get().migrations.applied.length).toBeGreaterThan(0);
@@ -75,12 +75,12 @@ describe("the runtime", () => {
   it("keeps what it stored across a restart of the embedded database", async () => {
     const dir = tempDir();
     const target = { kind: "traffic-shift", namespace: "default", target: "reviews" };
-    const first = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false" });
+    const first = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO: "false" });
     await createIntent(first.store.get().prisma, target, { spec: { weights: [{ subset: "v1", weight: 100 }] }, author: "alice" });
     await stopRuntime();
     expect(fs.existsSync(path.join(dir, "sextant.pid"))).toBe(false);
 
-    const second = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false" });
+    const second = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO: "false" });
     expect(second.store.get().migrations).toMatchObject({ applied: [] });
     const intent = await findIntent(second.store.get().prisma, target);
     expect(intent?.current).toMatchObject({ author: "alice", spec: { weights: [{ subset: "v1", weight: 100 }] } });

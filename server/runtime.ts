@@ -9,6 +9,10 @@ import { GraphService } from "./metrics/graph/service";
 import { PrometheusClient } from "./metrics/prometheus";
 import { PrometheusTrafficSource } from "./metrics/prometheus-source";
 import type { TrafficSource } from "./metrics/source";
+import { intentDraftSchema } from "./intents/schemas";
+import { listIntents } from "./store/intents";
+import { XdsController } from "./xds/controller";
+import { AdsServer } from "./xds/server";
 import { StoreSupervisor } from "./store/supervisor";
 
 /**
@@ -26,6 +30,7 @@ export interface Runtime {
   /** Where traffic numbers come from: Prometheus, or the demo's own telemetry; undefined if neither. */
   traffic: TrafficSource | undefined;
   graph: GraphService;
+  xds: { server: AdsServer; controller: XdsController; port: number } | undefined;
   startedAt: Date;
   stop(): Promise<void>;
 }
@@ -93,6 +98,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     traffic = demoTraffic;
   }
   const graph = new GraphService({ source: traffic, registry, cacheSeconds: config.graph.cacheSeconds, healthRules: config.graph.healthRules });
+  const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }));
   let stopping: Promise<void> | undefined;
   const runtime: Runtime = {
     config,
@@ -102,16 +108,53 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     demo: running,
     traffic,
     graph,
+    xds,
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
+        xds?.controller.stop();
+        await xds?.server.close().catch(() => undefined);
         await demo?.stop().catch((e: unknown) => log.warn("demo mesh did not stop cleanly", { error: describeError(e) }));
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
       })()),
   };
   log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, metrics: traffic?.description ?? "none" });
   return runtime;
+}
+
+/** The ADS server and the controller that feeds it; a port that cannot be bound is logged, not fatal. */
+async function startXds(config: Config, registry: MemoryRegistry, store: StoreSupervisor, log: Logger): Promise<Runtime["xds"]> {
+  const server = new AdsServer(log);
+  let port: number;
+  try {
+    port = await server.listen(config.xds.host, config.xds.port);
+  } catch (e) {
+    log.error("the xDS server could not start", { host: config.xds.host, port: config.xds.port, error: describeError(e) });
+    return undefined;
+  }
+  const controller = new XdsController({
+    registry,
+    server,
+    debounceMs: config.xds.debounceMs,
+    log,
+    intents: async () => {
+      let db;
+      try {
+        db = store.get();
+      } catch {
+        return undefined;
+      }
+      const rows = await listIntents(db.prisma);
+      return rows.flatMap((r) => {
+        const parsed = intentDraftSchema.safeParse({ kind: r.kind, namespace: r.namespace, target: r.target, spec: r.current.spec });
+        return parsed.success ? [parsed.data] : [];
+      });
+    },
+  });
+  await controller.start();
+  log.info("xDS server listening", { address: `${config.xds.host}:${port}` });
+  return { server, controller, port };
 }
 
 /** Stops the runtime if one is running (tests and shutdown). */

@@ -15,7 +15,7 @@ describe("API routes", () => {
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-api-"));
-    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "warn" });
+    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "warn" });
   });
   afterAll(async () => {
     await stopRuntime();
@@ -92,7 +92,7 @@ describe("API routes with Prometheus unreachable", () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-api-noprom-"));
     port = await freePort();
-    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO: "false", PROMETHEUS_URL: `http://127.0.0.1:${port}`, PROMETHEUS_TIMEOUT_MS: "2000", SEXTANT_LOG_LEVEL: "error" });
+    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO: "false", PROMETHEUS_URL: `http://127.0.0.1:${port}`, PROMETHEUS_TIMEOUT_MS: "2000", SEXTANT_LOG_LEVEL: "error" });
   });
   afterAll(async () => {
     await stopRuntime();

@@ -20,7 +20,7 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 process.chdir(root);
 const runs = Number(process.argv[2] ?? 5);
 const NEXT = "node_modules/next/dist/bin/next";
-const env = { ...process.env, CHECKPOINT_DISABLE: "1", NEXT_TELEMETRY_DISABLED: "1", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "warn" };
+const env = { ...process.env, CHECKPOINT_DISABLE: "1", NEXT_TELEMETRY_DISABLED: "1", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_XDS_PORT: "0", SEXTANT_LOG_LEVEL: "warn" };
 
 if (!fs.existsSync(".next/BUILD_ID")) execFileSync(process.execPath, [NEXT, "build"], { stdio: "inherit", env });
 

@@ -34,7 +34,7 @@ const port = await freePort();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-bench-graph-"));
 const console_: ChildProcess = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
   cwd: root,
-  env: { ...process.env, SEXTANT_DATA_DIR: dataDir, SEXTANT_DEMO: "false", PROMETHEUS_URL: prom.url, PROMETHEUS_TIMEOUT_MS: "30000", SEXTANT_GRAPH_CACHE_SECONDS: "0", SEXTANT_LOG_LEVEL: "warn" },
+  env: { ...process.env, SEXTANT_DATA_DIR: dataDir, SEXTANT_DEMO: "false", SEXTANT_XDS_PORT: "0", PROMETHEUS_URL: prom.url, PROMETHEUS_TIMEOUT_MS: "30000", SEXTANT_GRAPH_CACHE_SECONDS: "0", SEXTANT_LOG_LEVEL: "warn" },
   stdio: "ignore",
 });
 const base = `http://127.0.0.1:${port}`;

@@ -299,12 +299,22 @@ function summary(spec: unknown): string {
 function OtherIntentsCard({ namespace, name, subsets, intents, hostVersion, onApplied }: { namespace: string; name: string; subsets: string[]; intents: Map<IntentKind, IntentView>; hostVersion: string; onApplied(): void }) {
   const [kind, setKind] = useState<OtherKind>("request-routing");
   const existing = intents.get(kind);
+  // Kept here: the editor below starts afresh (re-mounts) when a new revision is applied.
+  const [result, setResult] = useState<{ ok?: string; error?: ApiError }>({});
   return (
     <div className="card" aria-labelledby="other-title">
       <h2 id="other-title">Routing, resilience and policy</h2>
       <div className="toolbar">
         <label htmlFor="intent-kind">Intent</label>
-        <select id="intent-kind" className="input" value={kind} onChange={(e) => setKind(e.target.value as OtherKind)}>
+        <select
+          id="intent-kind"
+          className="input"
+          value={kind}
+          onChange={(e) => {
+            setKind(e.target.value as OtherKind);
+            setResult({});
+          }}
+        >
           {OTHER_KINDS.map((k) => (
             <option key={k} value={k}>
               {INTENT_KIND_LABELS[k]} {intents.get(k) ? `(revision ${intents.get(k)!.revision})` : ""}
@@ -314,7 +324,7 @@ function OtherIntentsCard({ namespace, name, subsets, intents, hostVersion, onAp
         <span className="muted small">{existing ? `In force: revision ${existing.revision} by ${existing.author}` : "Not set: this is a starting point."}</span>
       </div>
       {/* Keyed: a new kind or a new revision starts the editor afresh. */}
-      <IntentEditor key={`${kind}@${existing?.revision ?? 0}`} kind={kind} namespace={namespace} name={name} subsets={subsets} existing={existing} hostVersion={hostVersion} onApplied={onApplied} />
+      <IntentEditor key={`${kind}@${existing?.revision ?? 0}`} kind={kind} namespace={namespace} name={name} subsets={subsets} existing={existing} hostVersion={hostVersion} onApplied={onApplied} result={result} setResult={setResult} />
     </div>
   );
 }
@@ -322,13 +332,32 @@ function OtherIntentsCard({ namespace, name, subsets, intents, hostVersion, onAp
 type OtherKind = Exclude<IntentKind, "traffic-shift">;
 const OTHER_KINDS = INTENT_KINDS.filter((k): k is OtherKind => k !== "traffic-shift");
 
-function IntentEditor({ kind, namespace, name, subsets, existing, hostVersion, onApplied }: { kind: OtherKind; namespace: string; name: string; subsets: string[]; existing: IntentView | undefined; hostVersion: string; onApplied(): void }) {
+function IntentEditor({
+  kind,
+  namespace,
+  name,
+  subsets,
+  existing,
+  hostVersion,
+  onApplied,
+  result,
+  setResult,
+}: {
+  kind: OtherKind;
+  namespace: string;
+  name: string;
+  subsets: string[];
+  existing: IntentView | undefined;
+  hostVersion: string;
+  onApplied(): void;
+  result: { ok?: string; error?: ApiError };
+  setResult(r: { ok?: string; error?: ApiError }): void;
+}) {
   // Form and YAML edit the same spec; the form is the default view.
   const [mode, setMode] = useState<"form" | "yaml">("form");
   const [formSpec, setFormSpec] = useState<Record<string, unknown>>(() => (existing?.spec ?? TEMPLATES[kind]) as Record<string, unknown>);
   const [text, setText] = useState("");
   const [message, setMessage] = useState("");
-  const [result, setResult] = useState<{ ok?: string; error?: ApiError }>({});
   let spec: unknown = formSpec;
   let parseError = "";
   if (mode === "yaml") {

@@ -44,6 +44,7 @@ export async function servePreview(ctx: RouteContext, b: z.infer<typeof previewB
 export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>) {
   const rt = await ctx.runtime();
   const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  rt.xds?.controller.schedule(); // proxies get the change with the next (debounced) snapshot
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 
@@ -60,6 +61,7 @@ export async function serveDiff(ctx: RouteContext, p: z.infer<typeof intentIdPar
 export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentIdParams>, b: z.infer<typeof rollbackBody>) {
   const rt = await ctx.runtime();
   const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  rt.xds?.controller.schedule();
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 

@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "../log";
 import { includeDirs } from "./protos";
-import { type Snapshot, type TypeUrl, XDS_TYPES } from "./snapshot";
+import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES } from "./snapshot";
 
 /**
  * Sextant's ADS server (envoy.service.discovery.v3.AggregatedDiscoveryService),
@@ -54,6 +54,8 @@ interface StreamState {
   cluster: string;
   connectedAt: Date;
   types: Map<TypeUrl, TypeStatus>;
+  /** What was last sent per type, for the config dump. */
+  sent: Map<TypeUrl, EncodedResource[]>;
 }
 
 let adsDefinition: grpc.ServiceDefinition | undefined;
@@ -109,8 +111,13 @@ export class AdsServer {
       .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.streamId - b.streamId));
   }
 
+  /** The resources last sent to one stream, per type. */
+  sentTo(streamId: number): Map<TypeUrl, EncodedResource[]> | undefined {
+    return this.streams.get(streamId)?.sent;
+  }
+
   private onStream(call: Stream): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", connectedAt: new Date(), types: new Map() };
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", connectedAt: new Date(), types: new Map(), sent: new Map() };
     this.streams.set(st.id, st);
     const done = () => this.streams.delete(st.id);
     call.on("end", () => {
@@ -166,6 +173,7 @@ export class AdsServer {
     status.sentVersion = snap.versions[type];
     status.sentNonce = nonce;
     status.lastPush = new Date().toISOString();
+    st.sent.set(type, resources);
     st.call.write({ version_info: snap.versions[type], resources: resources.map((r) => r.any), type_url: type, nonce });
   }
 }

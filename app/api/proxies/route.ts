@@ -1,0 +1,6 @@
+import { proxyStatusRoute, route } from "@/server/api";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/proxies: connected proxies and, per resource type, SYNCED / STALE / NACKED / NOT SENT. */
+export const GET = route({ name: "proxies.list" }, async (_input, ctx) => proxyStatusRoute(await ctx.runtime()));

@@ -1,0 +1,96 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { getJson } from "./api";
+
+type Proxies = {
+  server: { port: number; lastBuild?: { at: string; error?: string; versions?: Record<string, string> } };
+  proxies: {
+    streamId: number;
+    nodeId: string;
+    node: { kind: string; ip?: string; pod?: string; namespace?: string };
+    cluster: string;
+    connectedAt: string;
+    types: { type: string; state: "SYNCED" | "STALE" | "NACKED" | "NOT SENT"; sentVersion: string | null; ackedVersion: string | null; error: string | null; lastPush: string | null }[];
+  }[];
+};
+
+const TYPES = ["listener", "route", "cluster", "endpoint"] as const;
+
+/** Proxies connected to Sextant's xDS server, like `istioctl proxy-status`, and what each was sent. */
+export function ProxiesView() {
+  const q = useQuery({ queryKey: ["proxies"], queryFn: ({ signal }) => getJson<Proxies>("/api/proxies", signal), refetchInterval: 2000 });
+  const [selected, setSelected] = useState<number | null>(null);
+  const [type, setType] = useState<(typeof TYPES)[number]>("listener");
+  const config = useQuery({
+    queryKey: ["proxy-config", selected, type],
+    queryFn: ({ signal }) => getJson<{ resources: unknown[] }>(`/api/proxies/${selected}/config?type=${type}`, signal),
+    enabled: selected !== null,
+  });
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page-header">
+        <h1 id="page-title">Proxies</h1>
+        {q.data && <span className="muted">{q.data.proxies.length} connected · xDS on port {q.data.server.port}</span>}
+      </header>
+      {q.data?.server.lastBuild?.error && <div className="alert" role="alert">The latest configuration was not published: {q.data.server.lastBuild.error}</div>}
+      {q.isPending ? (
+        <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading proxies…</div>
+      ) : q.error ? (
+        <div className="alert" role="alert">Cannot load proxies: {q.error.message}</div>
+      ) : q.data.proxies.length === 0 ? (
+        <div className="empty" role="status">
+          <h2>No proxy is connected</h2>
+          <p>Point an Envoy sidecar or a proxyless gRPC client (GRPC_XDS_BOOTSTRAP) at this server&apos;s ADS port, {q.data.server.port}.</p>
+        </div>
+      ) : (
+        <table className="table" aria-label="Proxies">
+          <thead>
+            <tr>
+              <th scope="col">Proxy</th>
+              <th scope="col">Cluster</th>
+              {TYPES.map((t) => <th scope="col" key={t}>{t === "listener" ? "LDS" : t === "route" ? "RDS" : t === "cluster" ? "CDS" : "EDS"}</th>)}
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {q.data.proxies.map((p) => (
+              <tr key={p.streamId} data-testid={`proxy-${p.nodeId}`}>
+                <td>
+                  <div className="mono small">{p.node.pod ? `${p.node.pod}.${p.node.namespace}` : p.nodeId}</div>
+                  <div className="muted small">{p.node.kind}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
+                </td>
+                <td className="small">{p.cluster}</td>
+                {p.types.map((t) => (
+                  <td key={t.type} data-testid={`sync-${t.type}`} title={t.error ?? (t.lastPush ? `last push ${new Date(t.lastPush).toLocaleTimeString()}` : "")}>
+                    <span className={t.state === "SYNCED" ? "ok" : t.state === "NACKED" ? "bad" : "warn"}>{t.state}</span>
+                    {t.sentVersion && <div className="mono small muted">{t.sentVersion.slice(0, 8)}</div>}
+                    {t.error && <div className="small bad">{t.error}</div>}
+                  </td>
+                ))}
+                <td>
+                  <button type="button" className="button button-small" onClick={() => setSelected(selected === p.streamId ? null : p.streamId)} aria-pressed={selected === p.streamId}>
+                    Config
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {selected !== null && (
+        <div className="card">
+          <div className="toolbar">
+            <h2 className="grow">Configuration sent to stream {selected}</h2>
+            <label htmlFor="cfg-type">Type</label>
+            <select id="cfg-type" className="input" value={type} onChange={(e) => setType(e.target.value as (typeof TYPES)[number])}>
+              {TYPES.map((t) => <option key={t}>{t}</option>)}
+            </select>
+          </div>
+          {config.isPending ? <p className="muted">Loading…</p> : config.error ? <p className="alert">{config.error.message}</p> : <pre className="code" data-testid="proxy-config">{JSON.stringify(config.data.resources, null, 2)}</pre>}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,54 @@
+import * as grpc from "@grpc/grpc-js";
+import * as xds from "@grpc/grpc-js-xds";
+import { expect, test } from "@playwright/test";
+import { bookinfoServiceDefinitions } from "../server/demo/proto";
+
+/**
+ * The Proxies page with a real proxyless gRPC client (@grpc/grpc-js-xds)
+ * connected from this test process to the console's xDS server, calling the
+ * demo's reviews service through it. Runs after traffic.spec.ts (both change reviews).
+ */
+const XDS_PORT = Number(process.env.E2E_XDS_PORT ?? 15110);
+const NODE = "sidecar~127.0.0.1~e2e-client.default~default.svc.cluster.local";
+let client: grpc.Client;
+
+test.beforeAll(() => {
+  process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
+    xds_servers: [{ server_uri: `127.0.0.1:${XDS_PORT}`, channel_creds: [{ type: "insecure" }], server_features: ["xds_v3"] }],
+    node: { id: NODE, cluster: "e2e", locality: {} },
+  });
+  xds.register();
+  client = new grpc.Client("xds:///reviews.default.svc.cluster.local:9080", grpc.credentials.createInsecure());
+});
+test.afterAll(() => client?.close());
+
+const callReviews = () => {
+  const def = bookinfoServiceDefinitions().reviews.GetReviews!;
+  return new Promise<string>((resolve, reject) =>
+    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, { productId: 1 }, new grpc.Metadata(), { deadline: Date.now() + 15_000 }, (err, res) =>
+      err ? reject(err) : resolve((res as { podname: string }).podname),
+    ),
+  );
+};
+
+test("a proxy shows SYNCED; moving the reviews slider shows the new version SYNCED and moves its traffic", async ({ page }) => {
+  expect(await callReviews()).toMatch(/^reviews-v[123]$/);
+  await page.goto("/proxies");
+  const row = page.getByTestId(`proxy-${NODE}`);
+  for (const t of ["listener", "route", "cluster", "endpoint"]) await expect(row.getByTestId(`sync-${t}`)).toContainText("SYNCED");
+  const before = await row.getByTestId("sync-route").innerText();
+
+  await page.goto("/services/default/reviews");
+  await page.getByRole("button", { name: "Promote v2" }).click();
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  await expect(page.getByText(/Applied revision \d+\./)).toBeVisible();
+
+  await page.goto("/proxies");
+  await expect(row.getByTestId("sync-route")).not.toHaveText(before, { timeout: 10_000 });
+  await expect(row.getByTestId("sync-route")).toContainText("SYNCED");
+  await expect.poll(async () => (await Promise.all(Array.from({ length: 20 }, callReviews))).every((w) => w === "reviews-v2"), { timeout: 10_000 }).toBe(true);
+
+  await row.getByRole("button", { name: "Config" }).click();
+  await page.getByLabel("Type").selectOption("route");
+  await expect(page.getByTestId("proxy-config")).toContainText("outbound|9080|v2|reviews.default.svc.cluster.local");
+});

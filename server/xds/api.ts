@@ -1,0 +1,9 @@
+import { z } from "zod";
+import type { Runtime } from "../runtime";
+import { proxyConfig, proxyStatus } from "./status";
+
+export const proxyConfigParams = z.strictObject({ stream: z.coerce.number({ error: "must be a stream number" }).int().min(1) });
+export const proxyConfigQuery = z.strictObject({ type: z.enum(["listener", "route", "cluster", "endpoint"], { error: "must be listener, route, cluster or endpoint" }).default("listener") });
+
+export const proxyStatusRoute = (rt: Runtime) => proxyStatus(rt);
+export const proxyConfigRoute = (rt: Runtime, stream: number, type: z.infer<typeof proxyConfigQuery>["type"]) => proxyConfig(rt, stream, type);
