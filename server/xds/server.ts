@@ -89,8 +89,9 @@ export class AdsServer {
     const def = ads();
     server.addService(def, {
       StreamAggregatedResources: (call: Stream) => this.onStream(call),
+      // grpc-js turns a server stream's "error" event into the call's status (destroy() would skip it).
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
-        call.destroy(Object.assign(new Error("incremental (delta) xDS is not served yet; use state-of-the-world ADS"), { code: grpc.status.UNIMPLEMENTED })),
+        call.emit("error", Object.assign(new Error("incremental (delta) xDS is not served yet; use state-of-the-world ADS"), { code: grpc.status.UNIMPLEMENTED })),
     });
     const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     this.server = server;
@@ -131,7 +132,8 @@ export class AdsServer {
         this.onRequest(st, req);
       } catch (e) {
         this.log.warn("bad xDS request", { node: st.nodeId, error: e instanceof Error ? e.message : String(e) });
-        call.destroy(Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: grpc.status.INVALID_ARGUMENT }));
+        this.streams.delete(st.id);
+        call.emit("error", Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: grpc.status.INVALID_ARGUMENT }));
       }
     });
   }

@@ -1,0 +1,173 @@
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MeshSnapshot } from "../mesh/model";
+import { intentDraftSchema } from "../intents/schemas";
+import { quietLog } from "../testing/databases";
+import { TYPE, includeDirs, messageType } from "./protos";
+import { buildResources } from "./resources";
+import { AdsServer } from "./server";
+import { buildSnapshot } from "./snapshot";
+
+/** The ADS protocol rules, checked with a plain gRPC stream client (not an xDS library). */
+const mesh: MeshSnapshot = {
+  revision: 1,
+  namespaces: ["default"],
+  services: [{ namespace: "default", name: "reviews", hostname: "reviews.default.svc.cluster.local", labels: {}, selector: { app: "reviews" }, ports: [{ name: "grpc", port: 9080, protocol: "GRPC", targetPortName: "grpc" }] }],
+  workloads: [],
+  endpoints: ["v1", "v2"].map((v, i) => ({ namespace: "default", pod: `reviews-${v}-abc`, workload: `reviews-${v}`, address: "10.0.0." + (i + 1), ports: [{ name: "grpc", port: 9080 }], labels: { app: "reviews", version: v }, ready: true })),
+};
+const shift = (v1: number) => intentDraftSchema.parse({ kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: v1 }, { subset: "v2", weight: 100 - v1 }] } });
+
+type Response = { version_info: string; nonce: string; type_url: string; resources: { type_url: string; value: Buffer }[] };
+
+describe("ADS protocol", () => {
+  const server = new AdsServer(quietLog);
+  let port: number;
+  let Client: grpc.ServiceClientConstructor;
+  beforeAll(async () => {
+    port = await server.listen("127.0.0.1", 0);
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const pkg = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { keepCase: true, longs: String, enums: String, defaults: false, includeDirs: includeDirs() });
+    Client = grpc.loadPackageDefinition(pkg).envoy as never;
+    Client = (Client as unknown as { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } }).service.discovery.v3.AggregatedDiscoveryService;
+  });
+  afterAll(() => server.close());
+
+  /** A stream with a queue of responses and its final status. */
+  function open() {
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const call = (client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, Response> }).StreamAggregatedResources();
+    const queue: Response[] = [];
+    const waiters: ((r: Response) => void)[] = [];
+    let status: grpc.StatusObject | undefined;
+    call.on("data", (r: Response) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
+    call.on("status", (s) => (status = s));
+    call.on("error", () => {});
+    const next = (ms = 3000) =>
+      new Promise<Response>((resolve, reject) => {
+        if (queue.length) return resolve(queue.shift()!);
+        const t = setTimeout(() => reject(new Error("no response")), ms);
+        waiters.push((r) => {
+          clearTimeout(t);
+          resolve(r);
+        });
+      });
+    const none = async (ms = 400) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return queue.length === 0;
+    };
+    const ended = () =>
+      new Promise<grpc.StatusObject>((resolve) => {
+        if (status) return resolve(status);
+        call.on("status", resolve);
+      });
+    return { call, next, none, ended, close: () => (call.end(), client.close()) };
+  }
+  const node = { id: "router~10.0.0.9~test.default~default.svc.cluster.local", cluster: "protocol-test" };
+
+  it("answers a wildcard CDS request with every cluster, then stays quiet after the ACK", async () => {
+    const s = open();
+    s.call.write({ node, type_url: TYPE.cluster });
+    const r = await s.next();
+    expect(r.type_url).toBe(TYPE.cluster);
+    const names = r.resources.map((x) => (messageType(TYPE.cluster).decode(x.value) as unknown as { name: string }).name).sort();
+    expect(names).toEqual(["outbound|9080||reviews.default.svc.cluster.local", "outbound|9080|v1|reviews.default.svc.cluster.local", "outbound|9080|v2|reviews.default.svc.cluster.local"].sort());
+    s.call.write({ node, type_url: TYPE.cluster, version_info: r.version_info, response_nonce: r.nonce });
+    expect(await s.none()).toBe(true);
+    s.close();
+  });
+
+  it("sends only the named EDS resources, and again when the names change", async () => {
+    const s = open();
+    s.call.write({ node, type_url: TYPE.endpoint, resource_names: ["outbound|9080|v1|reviews.default.svc.cluster.local"] });
+    const r = await s.next();
+    expect(r.resources).toHaveLength(1);
+    s.call.write({ node, type_url: TYPE.endpoint, version_info: r.version_info, response_nonce: r.nonce, resource_names: ["outbound|9080|v1|reviews.default.svc.cluster.local", "outbound|9080|v2|reviews.default.svc.cluster.local"] });
+    const r2 = await s.next();
+    expect(r2.resources).toHaveLength(2);
+    expect(r2.nonce).not.toBe(r.nonce);
+    s.close();
+  });
+
+  it("records a NACK (told by error_detail, whatever the version) and does not resend the rejected version", async () => {
+    const s = open();
+    const nacker = { ...node, id: "nacker" };
+    s.call.write({ node: nacker, type_url: TYPE.route, resource_names: ["9080"] });
+    const r = await s.next();
+    s.call.write({ node: nacker, type_url: TYPE.route, resource_names: ["9080"], version_info: r.version_info, response_nonce: r.nonce, error_detail: { code: 3, message: "route is bad" } });
+    expect(await s.none()).toBe(true);
+    const status = server.proxies().find((p) => p.nodeId === "nacker")!.types.find((t) => t.typeUrl === TYPE.route)!;
+    expect(status.nack?.message).toBe("route is bad");
+    // A new snapshot (a real change) is pushed to the NACKing proxy.
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(50)])));
+    const r2 = await s.next();
+    expect(r2.version_info).not.toBe(r.version_info);
+    s.close();
+  });
+
+  it("ignores a request answering an older nonce", async () => {
+    const s = open();
+    s.call.write({ node: { ...node, id: "stale" }, type_url: TYPE.listener });
+    const r = await s.next();
+    s.call.write({ node: { ...node, id: "stale" }, type_url: TYPE.listener, response_nonce: "not-the-last-nonce", error_detail: { code: 3, message: "old" } });
+    expect(await s.none()).toBe(true);
+    expect(server.proxies().find((p) => p.nodeId === "stale")!.types[0]!.nack).toBeUndefined();
+    expect(r.resources.length).toBe(1);
+    s.close();
+  });
+
+  it("ends a stream with INVALID_ARGUMENT for an unknown type URL or a missing node id, and keeps serving others", async () => {
+    const bad = open();
+    bad.call.write({ node, type_url: "type.googleapis.com/envoy.config.Bogus" });
+    const st = await bad.ended();
+    expect(st.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(st.details).toContain("unknown type_url");
+    const anonymous = open();
+    anonymous.call.write({ type_url: TYPE.cluster });
+    expect((await anonymous.ended()).details).toContain("node.id");
+    const good = open();
+    good.call.write({ node, type_url: TYPE.cluster });
+    expect((await good.next()).resources.length).toBe(3);
+    good.close();
+  });
+
+  it("answers delta (incremental) streams with UNIMPLEMENTED, clearly", async () => {
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const call = (client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, unknown> }).DeltaAggregatedResources();
+    const status = await new Promise<grpc.StatusObject>((resolve) => {
+      call.on("status", resolve);
+      call.on("error", () => {});
+      call.write({ node, type_url: TYPE.cluster });
+    });
+    expect(status.code).toBe(grpc.status.UNIMPLEMENTED);
+    client.close();
+  });
+});
+
+describe("resources round-trip through Envoy's real message types", () => {
+  it("loses no field: decoding the encoded resource gives back what was built", () => {
+    const intents = [
+      shift(80),
+      intentDraftSchema.parse({ kind: "request-routing", namespace: "default", target: "reviews", spec: { rules: [{ match: [{ headers: { "end-user": { exact: "jason" } }, uri: { prefix: "/sextant" } }], route: [{ subset: "v2", weight: 100 }] }] } }),
+      intentDraftSchema.parse({ kind: "timeouts-retries", namespace: "default", target: "reviews", spec: { timeout: "2.5s", retries: { attempts: 3, perTryTimeout: "500ms", retryOn: ["5xx"] } } }),
+      intentDraftSchema.parse({ kind: "circuit-breaking", namespace: "default", target: "reviews", spec: { connectionPool: { tcp: { maxConnections: 10 } }, outlierDetection: { consecutive5xxErrors: 5, interval: "10s" } } }),
+      intentDraftSchema.parse({ kind: "load-balancer", namespace: "default", target: "reviews", spec: { simple: "LEAST_REQUEST" } }),
+    ];
+    const r = buildResources(mesh, intents);
+    const snap = buildSnapshot(r);
+    const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === "number" ? String(v) : v)));
+    for (const [type, items] of [
+      [TYPE.route, r.routes],
+      [TYPE.cluster, r.clusters],
+      [TYPE.endpoint, r.endpoints],
+    ] as const) {
+      const msg = messageType(type);
+      for (const [name, built] of Object.entries(items)) {
+        const encoded = snap.resources[type].get(name)!;
+        const back = msg.toObject(msg.decode(encoded.any.value), { longs: String, enums: String, defaults: false });
+        expect(norm(back), `${type} ${name}`).toEqual(norm(built));
+      }
+    }
+  });
+});
