@@ -6,6 +6,7 @@ import { bookinfoServiceDefinitions } from "../demo/proto";
 import { type IntentDraft, intentDraftSchema } from "../intents/schemas";
 import { MemoryRegistry } from "../mesh/registry";
 import { quietLog } from "../testing/databases";
+import { TYPE } from "./protos";
 import { buildResources } from "./resources";
 import { AdsServer } from "./server";
 import { buildSnapshot } from "./snapshot";
@@ -89,5 +90,34 @@ describe("ADS server with the real gRPC xDS client", () => {
   it("moves all traffic when the weights change", async () => {
     publish([shift({ v2: 100 })]);
     await expect.poll(async () => (await split(50))["reviews-v2"] ?? 0, { timeout: 10_000 }).toBe(50);
+  });
+
+  it("an invalid resource is NACKed, shown as NACKED with the client's error, and traffic keeps flowing on the last good config", async () => {
+    publish([shift({ v1: 100 })]);
+    await expect.poll(async () => (await split(20))["reviews-v1"] ?? 0, { timeout: 10_000 }).toBe(20);
+    // Load assignments without a locality: gRPC's xDS client rejects them.
+    const bad = buildResources(registry.snapshot(), [shift({ v1: 100 })]);
+    for (const cla of Object.values(bad.endpoints)) delete ((cla.endpoints as Record<string, unknown>[])[0]!).locality;
+    server.setSnapshot(buildSnapshot(bad));
+    await expect
+      .poll(() => server.proxies()[0]!.types.find((t) => t.typeUrl === TYPE.endpoint)?.nack?.message ?? "", { timeout: 10_000 })
+      .toContain("locality unset");
+    const counts = await split(100);
+    expect(counts["reviews-v1"]).toBe(100);
+  });
+
+  it("clients survive a restart of the server and take the next change from the new one", async () => {
+    const port = Number(JSON.parse(process.env.GRPC_XDS_BOOTSTRAP_CONFIG!).xds_servers[0].server_uri.split(":")[1]);
+    await server.close();
+    expect((await split(20))["reviews-v1"]).toBe(20); // cached config keeps working while the server is away
+    const again = new AdsServer(quietLog);
+    await again.listen("127.0.0.1", port);
+    again.setSnapshot(buildSnapshot(buildResources(registry.snapshot(), [shift({ v3: 100 })])));
+    try {
+      await expect.poll(async () => (await split(20))["reviews-v3"] ?? 0, { timeout: 20_000, intervals: [500] }).toBe(20);
+      expect(again.proxies()).toHaveLength(1);
+    } finally {
+      await again.close();
+    }
   });
 });
