@@ -108,7 +108,11 @@ export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): Envo
           .filter((e) => e.ready)
           .map((e) => ({ address: e.address, port: e.ports.find((x) => x.name === p.targetPortName)?.port ?? p.port }))
           .sort((a, b) => (a.address + a.port < b.address + b.port ? -1 : 1));
-      for (const subset of ["", ...subsets.map((x) => x.name)]) {
+      // Subsets named by intents get clusters even when no pod carries that version any more
+      // (as Istio does): those routes fail alone, instead of the whole snapshot becoming inconsistent.
+      const referenced = [...(shift?.weights ?? []), ...(routing?.rules.flatMap((r) => r.route) ?? [])].map((w) => w.subset);
+      const clusterSubsets = [...new Set([...subsets.map((x) => x.name), ...referenced])].sort();
+      for (const subset of ["", ...clusterSubsets]) {
         const name = clusterName(p.port, subset, s.hostname);
         out.clusters[name] = {
           name,

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { intentDraftSchema } from "../intents/schemas";
+import { MemoryRegistry } from "../mesh/registry";
+import { quietLog } from "../testing/databases";
+import { XdsController } from "./controller";
+import type { AdsServer } from "./server";
+import type { Snapshot } from "./snapshot";
+
+/** The controller with a recording stand-in for the ADS server (it only needs setSnapshot). */
+function recorder() {
+  const published: Snapshot[] = [];
+  return { published, server: { setSnapshot: (s: Snapshot) => published.push(s) } as unknown as AdsServer };
+}
+const svc = { namespace: "default", name: "reviews", hostname: "reviews.default.svc.cluster.local", labels: {}, selector: { app: "reviews" }, ports: [{ name: "grpc", port: 9080, protocol: "GRPC" as const, targetPortName: "grpc" }] };
+
+describe("the xDS snapshot controller", () => {
+  it("turns a burst of changes into one push, after the debounce", async () => {
+    const registry = new MemoryRegistry();
+    const { published, server } = recorder();
+    const c = new XdsController({ registry, server, intents: async () => [], debounceMs: 50, log: quietLog });
+    await c.start();
+    expect(published).toHaveLength(1);
+    for (let i = 0; i < 10; i++) registry.update((w) => w.upsertService({ ...svc, labels: { n: String(i) } }));
+    await new Promise((r) => setTimeout(r, 200));
+    await c.rebuild(); // an explicit rebuild after the burst: 1 (start) + 1 (burst) + 1 (this)
+    expect(published).toHaveLength(3);
+    c.stop();
+  });
+
+  it("keeps a route to a subset with no pods left as a cluster without endpoints, not an inconsistent snapshot", async () => {
+    const registry = new MemoryRegistry();
+    registry.update((w) => w.upsertService(svc));
+    const { published, server } = recorder();
+    const intents = [intentDraftSchema.parse({ kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: 100 }] } })];
+    const c = new XdsController({ registry, server, intents: async () => intents, debounceMs: 10, log: quietLog });
+    await c.start();
+    expect(published).toHaveLength(1);
+    expect([...published[0]!.resources["type.googleapis.com/envoy.config.cluster.v3.Cluster"].keys()]).toContain("outbound|9080|v1|reviews.default.svc.cluster.local");
+  });
+
+  it("keeps serving the last good snapshot when a rebuild fails", async () => {
+    const registry = new MemoryRegistry();
+    const { published, server } = recorder();
+    let fail = false;
+    const c = new XdsController({ registry, server, intents: async () => { if (fail) throw new Error("database is unavailable: gone"); return []; }, debounceMs: 10, log: quietLog });
+    await c.start();
+    fail = true;
+    await c.rebuild();
+    expect(published).toHaveLength(1);
+    expect(c.lastBuild?.error).toContain("database is unavailable");
+  });
+});
+
+describe("snapshot consistency", () => {
+  it("names every route that points at a missing cluster, and every cluster without an assignment", async () => {
+    const { consistencyProblems } = await import("./snapshot");
+    const problems = consistencyProblems({
+      listeners: { "a:1": { name: "a:1", api_listener: { routeConfigName: "2" } } },
+      routes: { "1": { name: "1", virtual_hosts: [{ name: "a", routes: [{ route: { weighted_clusters: { clusters: [{ name: "c1" }, { name: "c2" }] } } }] }] } },
+      clusters: { c1: { name: "c1" } },
+      endpoints: {},
+    });
+    expect(problems).toEqual([
+      "listener a:1 names route configuration 2, which does not exist",
+      "route in a names cluster c2, which does not exist",
+      "EDS cluster c1 has no load assignment",
+    ]);
+  });
+});
