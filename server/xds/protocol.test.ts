@@ -93,9 +93,10 @@ describe("ADS protocol", () => {
   it("records a NACK (told by error_detail, whatever the version) and does not resend the rejected version", async () => {
     const s = open();
     const nacker = { ...node, id: "nacker" };
-    s.call.write({ node: nacker, type_url: TYPE.route, resource_names: ["9080"] });
+    const routeName = "reviews.default.svc.cluster.local:9080";
+    s.call.write({ node: nacker, type_url: TYPE.route, resource_names: [routeName] });
     const r = await s.next();
-    s.call.write({ node: nacker, type_url: TYPE.route, resource_names: ["9080"], version_info: r.version_info, response_nonce: r.nonce, error_detail: { code: 3, message: "route is bad" } });
+    s.call.write({ node: nacker, type_url: TYPE.route, resource_names: [routeName], version_info: r.version_info, response_nonce: r.nonce, error_detail: { code: 3, message: "route is bad" } });
     expect(await s.none()).toBe(true);
     const status = server.proxies().find((p) => p.nodeId === "nacker")!.types.find((t) => t.typeUrl === TYPE.route)!;
     expect(status.nack?.message).toBe("route is bad");
@@ -103,6 +104,22 @@ describe("ADS protocol", () => {
     server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(50)])));
     const r2 = await s.next();
     expect(r2.version_info).not.toBe(r.version_info);
+    s.close();
+  });
+
+  it("pushes a named subscription only when one of its resources changed", async () => {
+    const s = open();
+    const n = { ...node, id: "named" };
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names: ["outbound|9080|v1|reviews.default.svc.cluster.local"] });
+    const r = await s.next();
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names: ["outbound|9080|v1|reviews.default.svc.cluster.local"], version_info: r.version_info, response_nonce: r.nonce });
+    // A weight change alters routes only: the endpoints of v1 are the same, so nothing is sent.
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(30)])));
+    expect(await s.none()).toBe(true);
+    // v1 gains a pod: its load assignment changes, so it is sent.
+    const more = { ...mesh, endpoints: [...mesh.endpoints, { ...mesh.endpoints[0]!, pod: "reviews-v1-def", address: "10.0.0.7" }] };
+    server.setSnapshot(buildSnapshot(buildResources(more, [shift(30)])));
+    expect((await s.next()).resources).toHaveLength(1);
     s.close();
   });
 

@@ -8,9 +8,13 @@ import { subsetsOf } from "../mesh/subsets";
  * names), for proxyless gRPC clients. Pure. Names follow Istio's, so
  * operators recognise them:
  *   Listener            <host>:<port>                      (api_listener, RDS)
- *   RouteConfiguration  <port>                             (one virtual host per service)
+ *   RouteConfiguration  <host>:<port>                      (that service's virtual host)
  *   Cluster             outbound|<port>|<subset>|<host>    (EDS; subset empty for all pods)
  *   ClusterLoadAssignment for each cluster: its ready pods
+ * Each proxyless listener has its own route configuration (Envoy sidecars'
+ * socket listeners will share one per port, named "<port>", as Istio's do): a
+ * client then receives only the routes of the services it calls, and a change
+ * to one service's routes reaches only that service's clients.
  * Intents become routes: request-routing rules (header/path matches) first,
  * then the default route (traffic-shift weights -> weighted_clusters);
  * timeouts and retries on every route; load balancer policy and circuit
@@ -79,7 +83,6 @@ function action(port: number, host: string, weights: { subset: string; weight: n
 
 export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): EnvoyResources {
   const out: EnvoyResources = { listeners: {}, routes: {}, clusters: {}, endpoints: {} };
-  const vhostsByPort = new Map<number, Record<string, unknown>[]>();
   const services = [...mesh.services].sort((a, b) => (a.hostname < b.hostname ? -1 : 1));
   for (const s of services) {
     const mine = intents.filter((i) => i.namespace === s.namespace && i.target === s.name);
@@ -92,16 +95,14 @@ export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): Envo
     const { subsets } = subsetsOf(s, mesh.endpoints);
     for (const p of s.ports) {
       const listener = `${s.hostname}:${p.port}`;
-      out.listeners[listener] = { name: listener, api_listener: { routeConfigName: String(p.port) } satisfies ApiListenerSpec };
+      out.listeners[listener] = { name: listener, api_listener: { routeConfigName: listener } satisfies ApiListenerSpec };
       const routes: Record<string, unknown>[] = [];
       for (const [i, rule] of (routing?.rules ?? []).entries()) {
         for (const m of rule.match) routes.push({ name: rule.name ?? `rule-${i}`, match: routeMatch(m), route: action(p.port, s.hostname, rule.route, timeouts) });
       }
       routes.push({ name: "default", match: { prefix: "" }, route: action(p.port, s.hostname, shift?.protocol === "http" ? shift.weights : undefined, timeouts) });
       const short = [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, s.hostname];
-      const vhosts = vhostsByPort.get(p.port) ?? [];
-      vhosts.push({ name: listener, domains: short.flatMap((d) => [d, `${d}:${p.port}`]), routes });
-      vhostsByPort.set(p.port, vhosts);
+      out.routes[listener] = { name: listener, virtual_hosts: [{ name: listener, domains: short.flatMap((d) => [d, `${d}:${p.port}`]), routes }] };
 
       const endpointsOf = (subset: string) =>
         (subset ? (subsets.find((x) => x.name === subset)?.endpoints ?? []) : [...subsets.flatMap((x) => x.endpoints), ...subsetsOf(s, mesh.endpoints).unversioned])
@@ -152,6 +153,5 @@ export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): Envo
       }
     }
   }
-  for (const [port, virtual_hosts] of vhostsByPort) out.routes[String(port)] = { name: String(port), virtual_hosts };
   return out;
 }

@@ -54,7 +54,7 @@ interface StreamState {
   cluster: string;
   connectedAt: Date;
   types: Map<TypeUrl, TypeStatus>;
-  /** What was last sent per type, for the config dump. */
+  /** What was last sent per type, for the config dump and to tell what changed. */
   sent: Map<TypeUrl, EncodedResource[]>;
 }
 
@@ -76,12 +76,28 @@ export class AdsServer {
 
   constructor(private readonly log: Logger) {}
 
-  /** Publishes a new snapshot and pushes whatever changed to every stream. */
-  setSnapshot(s: Snapshot): void {
+  /**
+   * Publishes a new snapshot. A stream is pushed a type only if what it
+   * subscribed to changed: any change of the type for wildcard subscriptions,
+   * a change of one of its named resources otherwise. Returns how many
+   * responses were sent.
+   */
+  setSnapshot(s: Snapshot): number {
     this.snapshot = s;
+    let pushes = 0;
     for (const st of this.streams.values()) {
-      for (const [type, status] of st.types) if (status.sentVersion !== s.versions[type]) this.send(st, type);
+      for (const [type, status] of st.types) {
+        if (status.sentVersion === s.versions[type]) continue;
+        if (status.subscribed !== "*") {
+          const before = new Map((st.sent.get(type) ?? []).map((r) => [r.name, r.hash]));
+          const same = status.subscribed.every((n) => before.get(n) === s.resources[type].get(n)?.hash);
+          if (same) continue;
+        }
+        this.send(st, type);
+        pushes++;
+      }
     }
+    return pushes;
   }
 
   async listen(host: string, port: number): Promise<number> {

@@ -16,6 +16,8 @@ export const XDS_TYPES: TypeUrl[] = [TYPE.listener, TYPE.route, TYPE.cluster, TY
 export interface EncodedResource {
   name: string;
   any: { type_url: string; value: Buffer };
+  /** Content hash: tells a changed resource from an unchanged one. */
+  hash: string;
 }
 
 export interface Snapshot {
@@ -57,7 +59,10 @@ export function buildSnapshot(r: EnvoyResources): Snapshot {
   if (problems.length) throw new InconsistentSnapshotError(`inconsistent snapshot: ${problems.join("; ")}`);
   const pack = (type: TypeUrl, items: Record<string, Record<string, unknown>>, encode: (x: Record<string, unknown>) => Record<string, unknown> = (x) => x) => {
     const m = new Map<string, EncodedResource>();
-    for (const name of Object.keys(items).sort()) m.set(name, { name, any: toAny(type, encode(items[name]!)) });
+    for (const name of Object.keys(items).sort()) {
+      const any = toAny(type, encode(items[name]!));
+      m.set(name, { name, any, hash: createHash("sha256").update(any.value).digest("hex").slice(0, 16) });
+    }
     return m;
   };
   const resources = {

@@ -114,7 +114,7 @@ describe("ADS server with the real gRPC xDS client", () => {
     await again.listen("127.0.0.1", port);
     again.setSnapshot(buildSnapshot(buildResources(registry.snapshot(), [shift({ v3: 100 })])));
     try {
-      await expect.poll(async () => (await split(20))["reviews-v3"] ?? 0, { timeout: 20_000, intervals: [500] }).toBe(20);
+      await expect.poll(async () => (await split(20))["reviews-v3"] ?? 0, { timeout: 20_000, interval: 500 }).toBe(20);
       expect(again.proxies()).toHaveLength(1);
     } finally {
       await again.close();
