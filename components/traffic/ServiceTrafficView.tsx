@@ -30,6 +30,7 @@ const TEMPLATES: Record<Exclude<IntentKind, "traffic-shift">, unknown> = {
 /** The traffic page of one service: canary weights, the other intents, preview, apply, history. */
 export function ServiceTrafficView({ namespace, name }: { namespace: string; name: string }) {
   const qc = useQueryClient();
+  const [shiftResult, setShiftResult] = useState<{ ok?: string; error?: ApiError }>({});
   const services = useQuery({ queryKey: queryKeys.services([namespace]), queryFn: ({ signal }) => getJson<ServiceList>(`/api/services?namespace=${namespace}`, signal) });
   const service = services.data?.services.find((s) => s.name === name);
   const intentsKey = ["intents", { namespace, target: name }] as const;
@@ -58,6 +59,7 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
     );
   }
   const byKind = new Map(intents.data.intents.map((i) => [i.kind, i]));
+  // The result of the last apply outlives the card, which starts afresh on each new revision.
   const hostVersion = intents.data.intents.map((i) => `${i.kind}@${i.revision}`).join(",");
   const refresh = () => void qc.invalidateQueries({ queryKey: ["intents"] });
 
@@ -70,7 +72,18 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
         <Link href={`/graph?namespaces=${namespace}&graphType=versionedApp`}>Graph</Link>
         <Link href={`/intents?namespace=${namespace}&target=${name}`}>Intents</Link>
       </header>
-      <TrafficShiftCard key={`${byKind.get("traffic-shift")?.revision ?? 0}`} namespace={namespace} name={name} subsets={service.subsets.map((s) => s.name)} intent={byKind.get("traffic-shift")} live={liveShare} hostVersion={hostVersion} onApplied={refresh} />
+      <TrafficShiftCard
+        key={`${byKind.get("traffic-shift")?.revision ?? 0}`}
+        namespace={namespace}
+        name={name}
+        subsets={service.subsets.map((s) => s.name)}
+        intent={byKind.get("traffic-shift")}
+        live={liveShare}
+        hostVersion={hostVersion}
+        onApplied={refresh}
+        result={shiftResult}
+        setResult={setShiftResult}
+      />
       <OtherIntentsCard namespace={namespace} name={name} subsets={service.subsets.map((s) => s.name)} intents={byKind} hostVersion={hostVersion} onApplied={refresh} />
     </section>
   );
@@ -110,11 +123,30 @@ function usePreview(body: unknown, enabled: boolean, hostVersion: string) {
   return state;
 }
 
-function TrafficShiftCard({ namespace, name, subsets, intent, live, hostVersion, onApplied }: { namespace: string; name: string; subsets: string[]; intent: IntentView | undefined; live: Record<string, number> | undefined; hostVersion: string; onApplied(): void }) {
+function TrafficShiftCard({
+  namespace,
+  name,
+  subsets,
+  intent,
+  live,
+  hostVersion,
+  onApplied,
+  result,
+  setResult,
+}: {
+  namespace: string;
+  name: string;
+  subsets: string[];
+  intent: IntentView | undefined;
+  live: Record<string, number> | undefined;
+  hostVersion: string;
+  onApplied(): void;
+  result: { ok?: string; error?: ApiError };
+  setResult(r: { ok?: string; error?: ApiError }): void;
+}) {
   const inForce = useMemo(() => weightsFrom(subsets, intent), [subsets, intent]);
   const [weights, setWeights] = useState(inForce);
   const [message, setMessage] = useState("");
-  const [result, setResult] = useState<{ ok?: string; error?: ApiError }>({});
   const [busy, setBusy] = useState(false);
   const draft = { kind: "traffic-shift", namespace, target: name, spec: { protocol: "http", weights: weights.map(({ subset, weight }) => ({ subset, weight })) } };
   const changed = JSON.stringify(weights.map((w) => w.weight)) !== JSON.stringify(inForce.map((w) => w.weight)) || !intent;
