@@ -67,3 +67,33 @@ describe("snapshot consistency", () => {
     ]);
   });
 });
+
+describe("the incremental snapshot builder", () => {
+  it("gives the same bytes and versions as a build from scratch, reusing unchanged services", async () => {
+    const { SnapshotBuilder, buildSnapshot } = await import("./snapshot");
+    const { buildResources } = await import("./resources");
+    const mesh = {
+      revision: 1,
+      namespaces: ["default"],
+      services: ["a", "b"].map((n) => ({ ...svc, name: n, hostname: `${n}.default.svc.cluster.local`, selector: { app: n } })),
+      workloads: [],
+      endpoints: ["a", "b"].flatMap((n) => ["v1", "v2"].map((v, i) => ({ namespace: "default", pod: `${n}-${v}`, workload: `${n}-${v}`, address: `10.0.0.${i}`, ports: [{ name: "grpc", port: 80 }], labels: { app: n, version: v }, ready: true }))),
+    };
+    const shiftOf = (target: string, v1: number) => intentDraftSchema.parse({ kind: "traffic-shift", namespace: "default", target, spec: { weights: [{ subset: "v1", weight: v1 }, { subset: "v2", weight: 100 - v1 }] } });
+    const route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration" as const;
+    const b = new SnapshotBuilder();
+    const first = b.build(mesh, [shiftOf("a", 80), shiftOf("b", 80)]);
+    const second = b.build(mesh, [shiftOf("a", 50), shiftOf("b", 80)]);
+    const scratch = buildSnapshot(buildResources(mesh, [shiftOf("a", 50), shiftOf("b", 80)]));
+    // Versions change exactly where content changed: routes (the weights), not clusters or endpoints.
+    expect(second.versions[route]).not.toBe(first.versions[route]);
+    expect(second.versions["type.googleapis.com/envoy.config.cluster.v3.Cluster"]).toBe(first.versions["type.googleapis.com/envoy.config.cluster.v3.Cluster"]);
+    expect(second.versions["type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"]).toBe(first.versions["type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"]);
+    for (const [type, m] of Object.entries(second.resources)) {
+      for (const [name, r] of m) expect(r.any.value.equals(scratch.resources[type as keyof typeof scratch.resources].get(name)!.any.value), name).toBe(true);
+    }
+    // b's route was reused as the very same encoded object; a's was rebuilt.
+    expect(second.resources[route].get("b.default.svc.cluster.local:9080")).toBe(first.resources[route].get("b.default.svc.cluster.local:9080"));
+    expect(second.resources[route].get("a.default.svc.cluster.local:9080")!.hash).not.toBe(first.resources[route].get("a.default.svc.cluster.local:9080")!.hash);
+  });
+});

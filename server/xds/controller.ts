@@ -2,9 +2,8 @@ import { describeError } from "../errors";
 import type { IntentDraft } from "../intents/schemas";
 import type { Logger } from "../log";
 import type { MeshRegistry } from "../mesh/registry";
-import { buildResources } from "./resources";
 import type { AdsServer } from "./server";
-import { buildSnapshot } from "./snapshot";
+import { SnapshotBuilder } from "./snapshot";
 
 /**
  * Keeps the ADS server's snapshot in step with the mesh and the intents:
@@ -16,6 +15,7 @@ export class XdsController {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
+  private readonly builder = new SnapshotBuilder();
   lastBuild: { at: string; error?: string; versions?: Record<string, string> } | undefined;
 
   constructor(
@@ -51,7 +51,7 @@ export class XdsController {
     this.running = this.running.then(async () => {
       try {
         const intents = (await this.opts.intents()) ?? [];
-        const snapshot = buildSnapshot(buildResources(this.opts.registry.snapshot(), intents));
+        const snapshot = this.builder.build(this.opts.registry.snapshot(), intents);
         this.opts.server.setSnapshot(snapshot);
         this.lastBuild = { at: new Date().toISOString(), versions: snapshot.versions };
       } catch (e) {

@@ -83,9 +83,57 @@ function action(port: number, host: string, weights: { subset: string; weight: n
 
 export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): EnvoyResources {
   const out: EnvoyResources = { listeners: {}, routes: {}, clusters: {}, endpoints: {} };
-  const services = [...mesh.services].sort((a, b) => (a.hostname < b.hostname ? -1 : 1));
-  for (const s of services) {
-    const mine = intents.filter((i) => i.namespace === s.namespace && i.target === s.name);
+  for (const part of serviceInputs(mesh, intents)) {
+    const r = buildServiceResources(part);
+    for (const k of ["listeners", "routes", "clusters", "endpoints"] as const) Object.assign(out[k], r[k]);
+  }
+  return out;
+}
+
+/** What one service's resources depend on: the service, its pods, its intents. */
+export interface ServiceInput {
+  service: MeshSnapshot["services"][number];
+  endpoints: MeshSnapshot["endpoints"];
+  intents: IntentDraft[];
+}
+
+/** The mesh split per service, in a stable order. */
+export function serviceInputs(mesh: MeshSnapshot, intents: IntentDraft[]): ServiceInput[] {
+  const byTarget = new Map<string, IntentDraft[]>();
+  for (const i of intents) {
+    const k = `${i.namespace}/${i.target}`;
+    byTarget.set(k, [...(byTarget.get(k) ?? []), i]);
+  }
+  // Pods indexed by namespace and app label: most selectors are {app: x}, so most services
+  // look at their own pods only instead of scanning the namespace.
+  const byNs = new Map<string, MeshSnapshot["endpoints"]>();
+  const byApp = new Map<string, MeshSnapshot["endpoints"]>();
+  for (const e of mesh.endpoints) {
+    (byNs.get(e.namespace) ?? byNs.set(e.namespace, []).get(e.namespace)!).push(e);
+    const k = `${e.namespace}/${e.labels.app ?? ""}`;
+    (byApp.get(k) ?? byApp.set(k, []).get(k)!).push(e);
+  }
+  const selected = (service: MeshSnapshot["services"][number]) => {
+    const entries = Object.entries(service.selector);
+    if (entries.length === 0) return [];
+    const pool = service.selector.app !== undefined ? (byApp.get(`${service.namespace}/${service.selector.app}`) ?? []) : (byNs.get(service.namespace) ?? []);
+    return pool.filter((e) => entries.every(([k, v]) => e.labels[k] === v));
+  };
+  return [...mesh.services]
+    .sort((a, b) => (a.hostname < b.hostname ? -1 : 1))
+    .map((service) => ({
+      service,
+      endpoints: selected(service),
+      intents: (byTarget.get(`${service.namespace}/${service.name}`) ?? []).sort((a, b) => (a.kind < b.kind ? -1 : 1)),
+    }));
+}
+
+/** One service's listeners, routes, clusters and load assignments. */
+export function buildServiceResources(input: ServiceInput): EnvoyResources {
+  const out: EnvoyResources = { listeners: {}, routes: {}, clusters: {}, endpoints: {} };
+  const mesh = { endpoints: input.endpoints };
+  for (const s of [input.service]) {
+    const mine = input.intents;
     const spec = <K extends IntentDraft["kind"]>(k: K) => mine.find((i) => i.kind === k)?.spec as SpecOf<K> | undefined;
     const shift = spec("traffic-shift");
     const routing = spec("request-routing");

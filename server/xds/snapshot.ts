@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { TYPE, toAny } from "./protos";
-import type { ApiListenerSpec, EnvoyResources } from "./resources";
+import { type ApiListenerSpec, type EnvoyResources, type ServiceInput, buildServiceResources, serviceInputs } from "./resources";
+import type { IntentDraft } from "../intents/schemas";
+import type { MeshSnapshot } from "../mesh/model";
 
 /**
  * An immutable, consistent set of resources to serve, encoded once. Each type
@@ -54,28 +56,93 @@ function encodeListener(l: Record<string, unknown>): Record<string, unknown> {
   return { name: l.name, api_listener: { api_listener: hcm } };
 }
 
-export function buildSnapshot(r: EnvoyResources): Snapshot {
-  const problems = consistencyProblems(r);
-  if (problems.length) throw new InconsistentSnapshotError(`inconsistent snapshot: ${problems.join("; ")}`);
-  const pack = (type: TypeUrl, items: Record<string, Record<string, unknown>>, encode: (x: Record<string, unknown>) => Record<string, unknown> = (x) => x) => {
-    const m = new Map<string, EncodedResource>();
-    for (const name of Object.keys(items).sort()) {
-      const any = toAny(type, encode(items[name]!));
-      m.set(name, { name, any, hash: createHash("sha256").update(any.value).digest("hex").slice(0, 16) });
-    }
-    return m;
-  };
-  const resources = {
+type Encoded = Record<TypeUrl, EncodedResource[]>;
+
+function encodeAll(r: EnvoyResources): Encoded {
+  const pack = (type: TypeUrl, items: Record<string, Record<string, unknown>>, encode: (x: Record<string, unknown>) => Record<string, unknown> = (x) => x) =>
+    Object.keys(items)
+      .sort()
+      .map((name) => {
+        const any = toAny(type, encode(items[name]!));
+        return { name, any, hash: createHash("sha256").update(any.value).digest("hex").slice(0, 16) };
+      });
+  return {
     [TYPE.listener]: pack(TYPE.listener, r.listeners, encodeListener),
     [TYPE.route]: pack(TYPE.route, r.routes),
     [TYPE.cluster]: pack(TYPE.cluster, r.clusters),
     [TYPE.endpoint]: pack(TYPE.endpoint, r.endpoints),
-  } as Record<TypeUrl, Map<string, EncodedResource>>;
+  } as Encoded;
+}
+
+function assemble(parts: Encoded[]): Snapshot {
+  const resources = Object.fromEntries(XDS_TYPES.map((t) => [t, new Map<string, EncodedResource>()])) as Record<TypeUrl, Map<string, EncodedResource>>;
+  for (const p of parts) for (const t of XDS_TYPES) for (const r of p[t]) resources[t].set(r.name, r);
   const versions = {} as Record<TypeUrl, string>;
   for (const t of XDS_TYPES) {
     const h = createHash("sha256");
-    for (const res of resources[t].values()) h.update(res.name).update("\0").update(res.any.value).update("\0");
+    for (const name of [...resources[t].keys()].sort()) h.update(name).update("\0").update(resources[t].get(name)!.hash).update("\0");
     versions[t] = h.digest("hex").slice(0, 16);
   }
   return { resources, versions };
+}
+
+/** A snapshot of the given resources, built from scratch. */
+export function buildSnapshot(r: EnvoyResources): Snapshot {
+  const problems = consistencyProblems(r);
+  if (problems.length) throw new InconsistentSnapshotError(`inconsistent snapshot: ${problems.join("; ")}`);
+  return assemble([encodeAll(r)]);
+}
+
+/**
+ * Builds snapshots incrementally: each service's resources are built and
+ * encoded once and reused while its inputs (the service, its pods, its
+ * intents) stay the same, so a change to one service costs one service's
+ * work, not the mesh's.
+ */
+export class SnapshotBuilder {
+  private cache = new Map<string, CacheEntry>();
+
+  build(mesh: MeshSnapshot, intents: IntentDraft[]): Snapshot {
+    const next = new Map<string, CacheEntry>();
+    for (const input of serviceInputs(mesh, intents)) {
+      const id = `${input.service.namespace}/${input.service.name}`;
+      const key = inputKey(input);
+      const hit = this.cache.get(id);
+      if (hit && hit.key === key) {
+        next.set(id, hit);
+        continue;
+      }
+      const plain = buildServiceResources(input);
+      // A service's resources only name each other (its listener, route, clusters,
+      // load assignments), so consistency is checked per service, when it is built.
+      const problems = consistencyProblems(plain);
+      if (problems.length) throw new InconsistentSnapshotError(`inconsistent snapshot: ${problems.join("; ")}`);
+      const encoded = encodeAll(plain);
+      const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
+      next.set(id, { key, encoded, digest });
+    }
+    this.cache = next;
+    const resources = Object.fromEntries(XDS_TYPES.map((t) => [t, new Map<string, EncodedResource>()])) as Record<TypeUrl, Map<string, EncodedResource>>;
+    const versions = {} as Record<TypeUrl, string>;
+    for (const t of XDS_TYPES) {
+      const h = createHash("sha256");
+      for (const [id, e] of next) {
+        for (const r of e.encoded[t]) resources[t].set(r.name, r);
+        h.update(id).update("\0").update(e.digest[t]).update("\0");
+      }
+      versions[t] = h.digest("hex").slice(0, 16);
+    }
+    return { resources, versions };
+  }
+}
+
+interface CacheEntry {
+  key: string;
+  encoded: Encoded;
+  /** Per type, a digest of this service's resources: versions combine these. */
+  digest: Record<TypeUrl, string>;
+}
+
+function inputKey(input: ServiceInput): string {
+  return JSON.stringify([input.service, input.endpoints, input.intents]);
 }
