@@ -9,6 +9,7 @@ const nextConfig: NextConfig = {
     "@prisma/adapter-pg",
     "pg",
     "@grpc/grpc-js",
+    "@grpc/grpc-js-xds",
     "@grpc/proto-loader",
     "protobufjs",
     "prom-client",

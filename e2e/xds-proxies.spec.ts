@@ -31,12 +31,16 @@ const callReviews = () => {
   );
 };
 
-test("a proxy shows SYNCED; moving the reviews slider shows the new version SYNCED and moves its traffic", async ({ page }) => {
+test("proxies (the demo's and a test client) show SYNCED; moving the reviews slider shows the new version SYNCED and moves traffic", async ({ page }) => {
   expect(await callReviews()).toMatch(/^reviews-v[123]$/);
   await page.goto("/proxies");
   const row = page.getByTestId(`proxy-${NODE}`);
   for (const t of ["listener", "route", "cluster", "endpoint"]) await expect(row.getByTestId(`sync-${t}`)).toContainText("SYNCED");
   const before = await row.getByTestId("sync-route").innerText();
+  // The demo mesh's workloads are proxyless clients of the same server.
+  const demo = page.getByTestId("proxy-sidecar~127.0.0.1~sextant-demo.default~default.svc.cluster.local");
+  for (const t of ["listener", "route", "cluster", "endpoint"]) await expect(demo.getByTestId(`sync-${t}`)).toContainText("SYNCED");
+  const demoBefore = await demo.getByTestId("sync-route").innerText();
 
   await page.goto("/services/default/reviews");
   await page.getByRole("button", { name: "Promote v2" }).click();
@@ -46,6 +50,8 @@ test("a proxy shows SYNCED; moving the reviews slider shows the new version SYNC
   await page.goto("/proxies");
   await expect(row.getByTestId("sync-route")).not.toHaveText(before, { timeout: 10_000 });
   await expect(row.getByTestId("sync-route")).toContainText("SYNCED");
+  await expect(demo.getByTestId("sync-route")).not.toHaveText(demoBefore, { timeout: 10_000 });
+  await expect(demo.getByTestId("sync-route")).toContainText("SYNCED");
   await expect.poll(async () => (await Promise.all(Array.from({ length: 20 }, callReviews))).every((w) => w === "reviews-v2"), { timeout: 10_000 }).toBe(true);
 
   await row.getByRole("button", { name: "Config" }).click();

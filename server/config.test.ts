@@ -10,7 +10,7 @@ describe("configuration", () => {
       dataDir: path.resolve(".sextant-data"),
       databaseUrl: undefined,
       logLevel: "info",
-      demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05 },
+      demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05, viaXds: true },
       prometheus: undefined,
       xds: { host: "127.0.0.1", port: 15010, debounceMs: 100 },
       graph: { cacheSeconds: 5, healthRules: [] },
@@ -32,7 +32,7 @@ describe("configuration", () => {
     expect(c.port).toBe(8080);
     expect(c.dataDir).toBe("/var/lib/sextant");
     expect(c.databaseUrl).toBe("postgresql://sextant:secret@db:5432/sextant");
-    expect(c.demo).toEqual({ enabled: false, host: "0.0.0.0", metricsPort: 0, requestsPerSecond: 2.5, ratingsErrorRate: 0 });
+    expect(c.demo).toEqual({ enabled: false, host: "0.0.0.0", metricsPort: 0, requestsPerSecond: 2.5, ratingsErrorRate: 0, viaXds: true });
   });
 
   it("reads Prometheus and graph settings", () => {

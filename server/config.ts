@@ -47,6 +47,7 @@ export const configSchema = z.object({
     .min(0, "must be between 0 and 1000 requests per second")
     .max(1000, "must be between 0 and 1000 requests per second")
     .default(10),
+  SEXTANT_DEMO_XDS: bool(true),
   SEXTANT_XDS_HOST: z.string().trim().min(1, "must not be empty").default("127.0.0.1"),
   SEXTANT_XDS_PORT: port(15010),
   SEXTANT_XDS_DEBOUNCE_MS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be between 0 and 10000 ms").max(10_000, "must be between 0 and 10000 ms").default(100),
@@ -95,6 +96,8 @@ export interface Config {
     metricsPort: number;
     requestsPerSecond: number;
     ratingsErrorRate: number;
+    /** The demo's calls go through Sextant's own xDS server (proxyless gRPC). */
+    viaXds: boolean;
   };
   prometheus: { url: string; timeoutMs: number } | undefined;
   xds: { host: string; port: number; debounceMs: number };
@@ -144,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsPort: c.SEXTANT_DEMO_METRICS_PORT,
       requestsPerSecond: c.SEXTANT_DEMO_RPS,
       ratingsErrorRate: c.SEXTANT_DEMO_RATINGS_ERROR_RATE,
+      viaXds: c.SEXTANT_DEMO_XDS,
     },
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,

@@ -1,5 +1,6 @@
 import { type Config, loadConfig } from "./config";
 import { DemoMesh } from "./demo/mesh";
+import { setOutboundMode } from "./demo/outbound";
 import { describeError } from "./errors";
 import { type Logger, log as rootLog, setLogLevel } from "./log";
 import { MemoryRegistry } from "./mesh/registry";
@@ -75,6 +76,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
         metricsPort: config.demo.metricsPort,
         requestsPerSecond: config.demo.requestsPerSecond,
         ratingsErrorRate: config.demo.ratingsErrorRate,
+        deferLoad: true,
       })
     : undefined;
   const [, demoResult] = await Promise.allSettled([store.start(), demo?.start()]);
@@ -99,6 +101,10 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   }
   const graph = new GraphService({ source: traffic, registry, cacheSeconds: config.graph.cacheSeconds, healthRules: config.graph.healthRules });
   const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }));
+  if (running) {
+    if (xds && config.demo.viaXds) await routeDemoThroughXds(config, xds.port, rootLog.child({ component: "demo" }));
+    running.loadGenerator.start();
+  }
   let stopping: Promise<void> | undefined;
   const runtime: Runtime = {
     config,
@@ -113,6 +119,9 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
+        // Stop the demo's load before the xDS server goes, so its clients do not see it vanish.
+        await running?.loadGenerator.stop().catch(() => undefined);
+        setOutboundMode("registry");
         xds?.controller.stop();
         await xds?.server.close().catch(() => undefined);
         await demo?.stop().catch((e: unknown) => log.warn("demo mesh did not stop cleanly", { error: describeError(e) }));
@@ -122,6 +131,33 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, metrics: traffic?.description ?? "none" });
   return runtime;
 }
+
+/**
+ * The demo's workloads become proxyless gRPC clients of Sextant's own xDS
+ * server: the gRPC xDS client (one per process) is pointed at it and the
+ * demo's outbound calls switch to xds:/// targets. A bootstrap the operator
+ * set is respected: then the demo keeps calling pods directly.
+ */
+async function routeDemoThroughXds(config: Config, port: number, log: Logger): Promise<void> {
+  const g = globalThis as { [XDS_CLIENT]?: boolean };
+  if (!g[XDS_CLIENT]) {
+    if (process.env.GRPC_XDS_BOOTSTRAP || process.env.GRPC_XDS_BOOTSTRAP_CONFIG) {
+      log.warn("GRPC_XDS_BOOTSTRAP is set for this process; the demo mesh calls its pods directly instead of through Sextant's xDS server");
+      return;
+    }
+    const host = config.xds.host === "0.0.0.0" || config.xds.host === "::" ? "127.0.0.1" : config.xds.host;
+    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
+      xds_servers: [{ server_uri: `${host}:${port}`, channel_creds: [{ type: "insecure" }], server_features: ["xds_v3"] }],
+      node: { id: `sidecar~127.0.0.1~sextant-demo.${"default"}~default.svc.cluster.local`, cluster: "sextant-demo", locality: {} },
+    });
+    const xds = await import("@grpc/grpc-js-xds");
+    xds.register();
+    g[XDS_CLIENT] = true;
+  }
+  setOutboundMode("xds");
+  log.info("demo mesh calls go through Sextant's xDS server", { xds: `${config.xds.host}:${port}` });
+}
+const XDS_CLIENT = Symbol.for("sextant.xdsClientRegistered");
 
 /** The ADS server and the controller that feeds it; a port that cannot be bound is logged, not fatal. */
 async function startXds(config: Config, registry: MemoryRegistry, store: StoreSupervisor, log: Logger): Promise<Runtime["xds"]> {

@@ -25,6 +25,8 @@ export interface DemoMeshOptions {
   requestsPerSecond: number;
   ratingsErrorRate: number;
   random?: () => number;
+  /** Do not start the load generator in start(); the runtime starts it once xDS is ready. */
+  deferLoad?: boolean;
 }
 
 export class DemoMesh {
@@ -99,7 +101,7 @@ export class DemoMesh {
 
       this.loadOutbound = new Outbound(registry, this.telemetry, undefined);
       this.load = new LoadGenerator(this.loadOutbound, this.opts.requestsPerSecond);
-      this.load.start();
+      if (!this.opts.deferLoad) this.load.start();
       registry.setSourceState({ name: DEMO_SOURCE, state: "synced", lastChange: new Date().toISOString() });
       log.info("demo mesh started", {
         workloads: this.workloads.map((w) => `${w.name}@${dialHost}:${w.port}`),

@@ -1,18 +1,27 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MeshRegistry } from "../mesh/registry";
 import { APP_LABEL, type Endpoint, VERSION_LABEL, type Workload, selects } from "../mesh/model";
-import { type BookinfoApp, DEMO_NAMESPACE } from "./bookinfo";
+import { BOOKINFO_PORT, type BookinfoApp, DEMO_NAMESPACE } from "./bookinfo";
 import { bookinfoMethods, bookinfoServiceDefinitions } from "./proto";
 import type { MeshTelemetry, Peer } from "./telemetry";
 
 /**
- * How a demo workload calls a service: pick one of the service's ready
- * endpoints from the registry in turn (as kube-proxy would), call it over
- * gRPC, and record the call as the source's sidecar would. The caller's
- * identity travels in a header, standing in for Istio's metadata exchange.
+ * How a demo workload calls a service, in one of two ways:
+ *  - "registry": pick one of the service's ready endpoints from the registry in
+ *    turn, as kube-proxy would (used until Sextant's xDS server is up, and when
+ *    it is off);
+ *  - "xds": a proxyless gRPC client (xds:///<host>:<port>) configured by
+ *    Sextant's own xDS server, so intents (weights, header routes, timeouts)
+ *    steer the demo's real traffic.
+ * Either way the call is recorded as the source's sidecar would. The caller's
+ * identity travels in a request header and the destination's in the response
+ * metadata, standing in for Istio's metadata exchange.
  */
 export const PEER_HEADER = "x-sextant-peer";
+export const WORKLOAD_HEADER = "x-sextant-workload";
 export const CALL_DEADLINE_MS = 2000;
+
+export type OutboundMode = "registry" | "xds";
 
 export interface CallResult<T> {
   code: number;
@@ -30,6 +39,15 @@ export function peerOf(w: Workload): Peer {
   };
 }
 
+/** Process-wide: which way outbound calls go (the xDS client is process-wide too). */
+const MODE_KEY = Symbol.for("sextant.demo.outboundMode");
+export function setOutboundMode(mode: OutboundMode): void {
+  (globalThis as Record<symbol, OutboundMode>)[MODE_KEY] = mode;
+}
+export function outboundMode(): OutboundMode {
+  return (globalThis as Record<symbol, OutboundMode | undefined>)[MODE_KEY] ?? "registry";
+}
+
 export class Outbound {
   private readonly clients = new Map<string, grpc.Client>();
   private readonly turn = new Map<string, number>();
@@ -45,26 +63,29 @@ export class Outbound {
   call<T = Record<string, unknown>>(app: BookinfoApp, request: object): Promise<CallResult<T>> {
     const snapshot = this.registry.snapshot();
     const service = snapshot.services.find((s) => s.namespace === DEMO_NAMESPACE && s.name === app);
-    const ready = service ? snapshot.endpoints.filter((e) => e.ready && e.namespace === service.namespace && selects(service.selector, e.labels)) : [];
-    if (!service || ready.length === 0 || this.closed) {
-      return Promise.resolve({ code: grpc.status.UNAVAILABLE, details: `no healthy upstream for ${app}` });
+    if (!service || this.closed) return Promise.resolve({ code: grpc.status.UNAVAILABLE, details: `no healthy upstream for ${app}` });
+    let client: grpc.Client;
+    let picked: Peer | undefined;
+    if (outboundMode() === "xds") {
+      client = this.cached(`xds:///${service.hostname}:${BOOKINFO_PORT}`);
+    } else {
+      const ready = snapshot.endpoints.filter((e) => e.ready && e.namespace === service.namespace && selects(service.selector, e.labels));
+      if (ready.length === 0) return Promise.resolve({ code: grpc.status.UNAVAILABLE, details: `no healthy upstream for ${app}` });
+      const n = this.turn.get(app) ?? 0;
+      this.turn.set(app, n + 1);
+      const endpoint = ready[n % ready.length]!;
+      picked = this.peerOfWorkload(endpoint.namespace, endpoint.workload, app, endpoint);
+      client = this.cached(address(endpoint));
     }
-    const n = this.turn.get(app) ?? 0;
-    this.turn.set(app, n + 1);
-    const endpoint = ready[n % ready.length]!;
-    const workload = snapshot.workloads.find((w) => w.namespace === endpoint.namespace && w.name === endpoint.workload);
-    const destination: Peer = workload
-      ? peerOf(workload)
-      : { workload: endpoint.workload, namespace: endpoint.namespace, app, version: endpoint.labels[VERSION_LABEL] ?? "unknown", serviceAccount: "default" };
 
     const def = bookinfoServiceDefinitions()[app][bookinfoMethods[app].method]!;
-    const client = this.client(endpoint);
     const metadata = new grpc.Metadata();
     if (this.source) metadata.set(PEER_HEADER, `${this.source.namespace}/${this.source.workload}`);
     const requestBytes = def.requestSerialize(request).length;
     const started = performance.now();
     return new Promise((resolve) => {
-      client.makeUnaryRequest(
+      let answeredBy: string | undefined;
+      const call = client.makeUnaryRequest(
         def.path,
         def.requestSerialize,
         def.responseDeserialize,
@@ -73,11 +94,14 @@ export class Outbound {
         { deadline: Date.now() + CALL_DEADLINE_MS },
         (err: grpc.ServiceError | null, response?: unknown) => {
           const code = err ? err.code : grpc.status.OK;
+          answeredBy ??= err?.metadata?.get(WORKLOAD_HEADER)[0]?.toString();
+          const destination = picked ?? (answeredBy ? this.peerOfWorkload(DEMO_NAMESPACE, answeredBy, app) : undefined);
           if (this.source) {
             this.telemetry.record({
               reporter: "source",
               source: this.source,
-              destination,
+              // A call that reached no pod has no destination workload (Istio reports "unknown").
+              destination: destination ?? { workload: "unknown", namespace: "unknown", app: "unknown", version: "unknown", serviceAccount: "unknown" },
               service: { hostname: service.hostname, name: service.name, namespace: service.namespace },
               grpcCode: code,
               durationMs: performance.now() - started,
@@ -88,6 +112,7 @@ export class Outbound {
           resolve({ code, response: response as T | undefined, details: err?.details });
         },
       );
+      call.on("metadata", (md: grpc.Metadata) => (answeredBy = md.get(WORKLOAD_HEADER)[0]?.toString()));
     });
   }
 
@@ -97,9 +122,12 @@ export class Outbound {
     this.clients.clear();
   }
 
-  private client(e: Endpoint): grpc.Client {
-    const port = e.ports.find((p) => p.name === "grpc")?.port ?? e.ports[0]?.port;
-    const target = `${e.address}:${port}`;
+  private peerOfWorkload(namespace: string, name: string, app: string, endpoint?: Endpoint): Peer {
+    const w = this.registry.snapshot().workloads.find((x) => x.namespace === namespace && x.name === name);
+    return w ? peerOf(w) : { workload: name, namespace, app, version: endpoint?.labels[VERSION_LABEL] ?? "unknown", serviceAccount: "default" };
+  }
+
+  private cached(target: string): grpc.Client {
     let c = this.clients.get(target);
     if (!c) {
       c = new grpc.Client(target, grpc.credentials.createInsecure());
@@ -107,4 +135,9 @@ export class Outbound {
     }
     return c;
   }
+}
+
+function address(e: Endpoint): string {
+  const port = e.ports.find((p) => p.name === "grpc")?.port ?? e.ports[0]?.port;
+  return `${e.address}:${port}`;
 }

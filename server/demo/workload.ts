@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MeshRegistry } from "../mesh/registry";
 import { type BookinfoApp, type DemoWorkloadDef, workloadName } from "./bookinfo";
-import { type CallResult, Outbound, PEER_HEADER, peerOf } from "./outbound";
+import { type CallResult, Outbound, PEER_HEADER, WORKLOAD_HEADER, peerOf } from "./outbound";
 import { bookinfoMethods, bookinfoServiceDefinitions } from "./proto";
 import type { MeshTelemetry, Peer } from "./telemetry";
 
@@ -65,6 +65,10 @@ export class DemoWorkload {
   private async serve(call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>): Promise<void> {
     const started = performance.now();
     const { def, self, registry, telemetry } = this.opts;
+    // Who answers, for the caller's telemetry (proxyless clients do not know which pod they reached).
+    const identity = new grpc.Metadata();
+    identity.set(WORKLOAD_HEADER, self.workload);
+    call.sendMetadata(identity);
     const source = this.sourceOf(call.metadata);
     const method = bookinfoServiceDefinitions()[def.app][bookinfoMethods[def.app].method]!;
     const request = call.request as { productId?: number };
@@ -96,7 +100,7 @@ export class DemoWorkload {
       responseBytes: response ? method.responseSerialize(response).length : 0,
     });
     if (code === grpc.status.OK) cb(null, response);
-    else cb({ code, details, name: "DemoError", message: details } as grpc.ServiceError);
+    else cb({ code, details, name: "DemoError", message: details, metadata: identity } as grpc.ServiceError);
   }
 
   private sourceOf(metadata: grpc.Metadata): Peer | undefined {
