@@ -10,7 +10,7 @@
  *    arriving to the laid-out graph painted, and the layout alone.
  * Run after `npx next build`: npx tsx bench/graph/live.ts
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import os from "node:os";
 import fs from "node:fs";
 import path from "node:path";
@@ -94,7 +94,7 @@ try {
   const tt = stats(total);
   console.log(`browser: render+layout p50 ${r.p50.toFixed(0)} ms (layout alone ${l.p50.toFixed(0)} ms); navigation to painted graph p50 ${tt.p50.toFixed(0)} ms`);
   recordResult("Graph API and browser against a real Prometheus", [
-    `Command: \`npx next build && npx tsx bench/graph/live.ts\`. Synthetic mesh of 1,000 services in 20 namespaces with 3,000 edges (${series.length} series: requests by both reporters, latency histograms by the source's) served by a synthetic exporter, scraped every ${SCRAPE} by Prometheus ${"2.42"} (Debian) until a 1m window is full; the built console with PROMETHEUS_URL and its graph cache off. API: GET /api/graph for all 20 namespaces, workload graph, 1m window (${summary}), 10 timed calls after one warm-up. Browser: Chromium opens the Graph page; 5 timed loads after one warm-up. Targets: API p50 under 1 s; render and layout under 3 s.`,
+    `Command: \`npx next build && npx tsx bench/graph/live.ts\`. Synthetic mesh of 1,000 services in 20 namespaces with 3,000 edges (${series.length} series: requests by both reporters, latency histograms by the source's) served by a synthetic exporter, scraped every ${SCRAPE} by Prometheus ${prometheusVersion()} (Debian) until a 1m window is full; the built console with PROMETHEUS_URL and its graph cache off. API: GET /api/graph for all 20 namespaces, workload graph, 1m window (${summary}), 10 timed calls after one warm-up. Browser: Chromium opens the Graph page; 5 timed loads after one warm-up. Targets: API p50 under 1 s; render and layout under 3 s.`,
     "",
     "| measure | p50 | min | max |",
     "|---|---|---|---|",
@@ -110,4 +110,13 @@ try {
   await prom.stop();
   exporter.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+function prometheusVersion(): string {
+  try {
+    const out = execFileSync(process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return /version (\S+)/.exec(out)?.[1] ?? "(unknown version)";
+  } catch {
+    return "(unknown version)";
+  }
 }
