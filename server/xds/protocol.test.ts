@@ -170,9 +170,12 @@ describe("resources round-trip through Envoy's real message types", () => {
       intentDraftSchema.parse({ kind: "timeouts-retries", namespace: "default", target: "reviews", spec: { timeout: "2.5s", retries: { attempts: 3, perTryTimeout: "500ms", retryOn: ["5xx"] } } }),
       intentDraftSchema.parse({ kind: "circuit-breaking", namespace: "default", target: "reviews", spec: { connectionPool: { tcp: { maxConnections: 10 } }, outlierDetection: { consecutive5xxErrors: 5, interval: "10s" } } }),
       intentDraftSchema.parse({ kind: "load-balancer", namespace: "default", target: "reviews", spec: { simple: "LEAST_REQUEST" } }),
+      intentDraftSchema.parse({ kind: "mirroring", namespace: "default", target: "reviews", spec: { subset: "v2", percentage: 12.5 } }),
     ];
     const r = buildResources(mesh, intents);
     const snap = buildSnapshot(r);
+    const mirror = ((r.routes["reviews.default.svc.cluster.local:9080"]!.virtual_hosts as { routes: { route: Record<string, unknown> }[] }[])[0]!.routes[0]!.route).request_mirror_policies;
+    expect(mirror).toEqual([{ cluster: "outbound|9080|v2|reviews.default.svc.cluster.local", runtime_fraction: { default_value: { numerator: 125000, denominator: "MILLION" } } }]);
     const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === "number" ? String(v) : v)));
     for (const [type, items] of [
       [TYPE.route, r.routes],

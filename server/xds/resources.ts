@@ -2,6 +2,7 @@ import type { IntentDraft, RequestMatch, SpecOf, StringMatch } from "../intents/
 import { durationMs } from "../intents/schemas";
 import type { MeshSnapshot } from "../mesh/model";
 import { subsetsOf } from "../mesh/subsets";
+import { TYPE, toAny } from "./protos";
 
 /**
  * Mesh model + intents -> Envoy v3 resources as plain objects (protobuf field
@@ -16,9 +17,11 @@ import { subsetsOf } from "../mesh/subsets";
  * client then receives only the routes of the services it calls, and a change
  * to one service's routes reaches only that service's clients.
  * Intents become routes: request-routing rules (header/path matches) first,
- * then the default route (traffic-shift weights -> weighted_clusters);
- * timeouts and retries on every route; load balancer policy and circuit
- * breaking on the clusters.
+ * then the default route (traffic-shift weights -> weighted_clusters), with
+ * fault injection for matching requests first, as in the VirtualService;
+ * fault injection for all requests (the fault filter's per-route config),
+ * timeouts, retries and request mirroring on every route; load balancer
+ * policy and circuit breaking on the clusters.
  */
 export interface EnvoyResources {
   listeners: Record<string, Record<string, unknown>>;
@@ -55,6 +58,20 @@ function routeMatch(m: RequestMatch): Record<string, unknown> {
     .sort()
     .map((name) => ({ name, string_match: stringMatcher(m.queryParams![name]!) }));
   return { ...path, ...(headers.length ? { headers } : {}), ...(query.length ? { query_parameters: query } : {}) };
+}
+
+export const FAULT_FILTER = "envoy.filters.http.fault";
+
+const fraction = (percent: number) => ({ numerator: Math.round(percent * 10_000), denominator: "MILLION" });
+
+/** The fault filter's per-route configuration (delay and/or abort), packed for typed_per_filter_config. */
+function faultConfig(f: SpecOf<"fault-injection">): Record<string, { type_url: string; value: Buffer }> {
+  return {
+    [FAULT_FILTER]: toAny(TYPE.fault, {
+      ...(f.delay ? { delay: { fixed_delay: duration(f.delay.fixedDelay), percentage: fraction(f.delay.percentage) } } : {}),
+      ...(f.abort ? { abort: { http_status: f.abort.httpStatus, percentage: fraction(f.abort.percentage) } } : {}),
+    }),
+  };
 }
 
 function action(port: number, host: string, weights: { subset: string; weight: number }[] | undefined, timeouts: SpecOf<"timeouts-retries"> | undefined): Record<string, unknown> {
@@ -140,15 +157,26 @@ export function buildServiceResources(input: ServiceInput): EnvoyResources {
     const timeouts = spec("timeouts-retries");
     const lb = spec("load-balancer");
     const cb = spec("circuit-breaking");
+    const fault = spec("fault-injection");
+    const mirror = spec("mirroring");
     const { subsets } = subsetsOf(s, mesh.endpoints);
     for (const p of s.ports) {
       const listener = `${s.hostname}:${p.port}`;
       out.listeners[listener] = { name: listener, api_listener: { routeConfigName: listener } satisfies ApiListenerSpec };
       const routes: Record<string, unknown>[] = [];
+      const defaultAction = () => action(p.port, s.hostname, shift?.protocol === "http" ? shift.weights : undefined, timeouts);
+      // Same order as the VirtualService: fault for some requests, routing rules, the default route.
+      for (const m of fault?.match ?? []) routes.push({ name: "fault", match: routeMatch(m), route: defaultAction(), typed_per_filter_config: faultConfig(fault!) });
       for (const [i, rule] of (routing?.rules ?? []).entries()) {
         for (const m of rule.match) routes.push({ name: rule.name ?? `rule-${i}`, match: routeMatch(m), route: action(p.port, s.hostname, rule.route, timeouts) });
       }
-      routes.push({ name: "default", match: { prefix: "" }, route: action(p.port, s.hostname, shift?.protocol === "http" ? shift.weights : undefined, timeouts) });
+      routes.push({ name: "default", match: { prefix: "" }, route: defaultAction() });
+      for (const r of routes) {
+        if (fault && !fault.match) r.typed_per_filter_config = faultConfig(fault);
+        if (mirror) {
+          (r.route as Record<string, unknown>).request_mirror_policies = [{ cluster: clusterName(p.port, mirror.subset, s.hostname), runtime_fraction: { default_value: fraction(mirror.percentage) } }];
+        }
+      }
       const short = [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, s.hostname];
       out.routes[listener] = { name: listener, virtual_hosts: [{ name: listener, domains: short.flatMap((d) => [d, `${d}:${p.port}`]), routes }] };
 
@@ -159,7 +187,7 @@ export function buildServiceResources(input: ServiceInput): EnvoyResources {
           .sort((a, b) => (a.address + a.port < b.address + b.port ? -1 : 1));
       // Subsets named by intents get clusters even when no pod carries that version any more
       // (as Istio does): those routes fail alone, instead of the whole snapshot becoming inconsistent.
-      const referenced = [...(shift?.weights ?? []), ...(routing?.rules.flatMap((r) => r.route) ?? [])].map((w) => w.subset);
+      const referenced = [...(shift?.weights ?? []), ...(routing?.rules.flatMap((r) => r.route) ?? []), ...(mirror ? [{ subset: mirror.subset }] : [])].map((w) => w.subset);
       const clusterSubsets = [...new Set([...subsets.map((x) => x.name), ...referenced])].sort();
       for (const subset of ["", ...clusterSubsets]) {
         const name = clusterName(p.port, subset, s.hostname);

@@ -36,9 +36,12 @@ export function consistencyProblems(r: EnvoyResources): string[] {
     if (!r.routes[rc]) problems.push(`listener ${String(l.name)} names route configuration ${rc}, which does not exist`);
   }
   for (const rc of Object.values(r.routes)) {
-    for (const vh of rc.virtual_hosts as { name: string; routes: { route: { cluster?: string; weighted_clusters?: { clusters: { name: string }[] } } }[] }[]) {
+    for (const vh of rc.virtual_hosts as { name: string; routes: { route: { cluster?: string; weighted_clusters?: { clusters: { name: string }[] }; request_mirror_policies?: { cluster: string }[] } }[] }[]) {
       for (const route of vh.routes) {
-        const names = route.route.cluster ? [route.route.cluster] : (route.route.weighted_clusters?.clusters ?? []).map((c) => c.name);
+        const names = [
+          ...(route.route.cluster ? [route.route.cluster] : (route.route.weighted_clusters?.clusters ?? []).map((c) => c.name)),
+          ...(route.route.request_mirror_policies ?? []).map((m) => m.cluster),
+        ];
         for (const n of names) if (!r.clusters[n]) problems.push(`route in ${vh.name} names cluster ${n}, which does not exist`);
       }
     }
@@ -51,7 +54,11 @@ function encodeListener(l: Record<string, unknown>): Record<string, unknown> {
   const spec = l.api_listener as ApiListenerSpec;
   const hcm = toAny(TYPE.hcm, {
     rds: { route_config_name: spec.routeConfigName, config_source: { ads: {}, resource_api_version: "V3" } },
-    http_filters: [{ name: "envoy.filters.http.router", typed_config: toAny(TYPE.router, {}) }],
+    // The fault filter does nothing unless a route configures it (typed_per_filter_config).
+    http_filters: [
+      { name: "envoy.filters.http.fault", typed_config: toAny(TYPE.fault, {}) },
+      { name: "envoy.filters.http.router", typed_config: toAny(TYPE.router, {}) },
+    ],
   });
   return { name: l.name, api_listener: { api_listener: hcm } };
 }

@@ -92,6 +92,19 @@ describe("ADS server with the real gRPC xDS client", () => {
     await expect.poll(async () => (await split(50))["reviews-v2"] ?? 0, { timeout: 10_000 }).toBe(50);
   });
 
+  it("injects faults for matching calls only: aborts and delays", async () => {
+    const jason = new grpc.Metadata();
+    jason.set("end-user", "jason");
+    publish([shift({ v1: 100 }), intent("fault-injection", { match: [{ headers: { "end-user": { exact: "jason" } } }], abort: { httpStatus: 503, percentage: 100 } })]);
+    await expect.poll(async () => call(jason).then(() => "ok", (e: grpc.ServiceError) => e.code), { timeout: 10_000 }).toBe(grpc.status.UNAVAILABLE);
+    expect(await call()).toBe("reviews-v1");
+    publish([shift({ v1: 100 }), intent("fault-injection", { match: [{ headers: { "end-user": { exact: "jason" } } }], delay: { fixedDelay: "300ms", percentage: 100 } })]);
+    await expect.poll(async () => { const t = performance.now(); await call(jason); return performance.now() - t >= 300; }, { timeout: 10_000 }).toBe(true);
+    const t = performance.now();
+    await call();
+    expect(performance.now() - t).toBeLessThan(300);
+  });
+
   it("an invalid resource is NACKed, shown as NACKED with the client's error, and traffic keeps flowing on the last good config", async () => {
     publish([shift({ v1: 100 })]);
     await expect.poll(async () => (await split(20))["reviews-v1"] ?? 0, { timeout: 10_000 }).toBe(20);
@@ -120,4 +133,5 @@ describe("ADS server with the real gRPC xDS client", () => {
       await again.close();
     }
   });
+
 });
