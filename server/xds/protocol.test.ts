@@ -149,16 +149,91 @@ describe("ADS protocol", () => {
     good.close();
   });
 
-  it("answers delta (incremental) streams with UNIMPLEMENTED, clearly", async () => {
+  /** An incremental (delta) stream with a response queue. */
+  function openDelta() {
     const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const call = (client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, unknown> }).DeltaAggregatedResources();
-    const status = await new Promise<grpc.StatusObject>((resolve) => {
-      call.on("status", resolve);
-      call.on("error", () => {});
-      call.write({ node, type_url: TYPE.cluster });
-    });
-    expect(status.code).toBe(grpc.status.UNIMPLEMENTED);
-    client.close();
+    const call = (client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, DeltaResponse> }).DeltaAggregatedResources();
+    const queue: DeltaResponse[] = [];
+    const waiters: ((r: DeltaResponse) => void)[] = [];
+    call.on("data", (r: DeltaResponse) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
+    call.on("error", () => {});
+    const next = (ms = 3000) =>
+      new Promise<DeltaResponse>((resolve, reject) => {
+        if (queue.length) return resolve(queue.shift()!);
+        const t = setTimeout(() => reject(new Error("no response")), ms);
+        waiters.push((r) => {
+          clearTimeout(t);
+          resolve(r);
+        });
+      });
+    const none = async (ms = 400) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return queue.length === 0;
+    };
+    return { call, next, none, close: () => (call.end(), client.close()) };
+  }
+  type DeltaResponse = { nonce: string; type_url: string; system_version_info: string; resources: { name: string; version: string }[]; removed_resources: string[] };
+  const v = (x: string) => `outbound|9080|${x}|reviews.default.svc.cluster.local`;
+
+  it("delta: subscribes by name, sends only what changed or was added, and honours unsubscribe", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    const n = { ...node, id: "delta-named" };
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names_subscribe: [v("v1")] });
+    const r = await s.next();
+    expect(r.resources.map((x) => x.name)).toEqual([v("v1")]);
+    s.call.write({ node: n, type_url: TYPE.endpoint, response_nonce: r.nonce });
+    // A weight change does not touch endpoints: nothing is sent.
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(60)])));
+    expect(await s.none()).toBe(true);
+    // Subscribing to v2 as well sends v2 only.
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names_subscribe: [v("v2")] });
+    const r2 = await s.next();
+    expect(r2.resources.map((x) => x.name)).toEqual([v("v2")]);
+    s.call.write({ node: n, type_url: TYPE.endpoint, response_nonce: r2.nonce });
+    expect(server.proxies().find((p) => p.nodeId === "delta-named")!.types[0]).toMatchObject({ ackedVersion: r2.system_version_info });
+    // After unsubscribing v1, a change to v1's pods is not sent.
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names_unsubscribe: [v("v1")] });
+    await expect.poll(() => server.proxies().find((p) => p.nodeId === "delta-named")!.types[0]!.subscribed).toEqual([v("v2")]);
+    const more = { ...mesh, endpoints: [...mesh.endpoints, { ...mesh.endpoints[0]!, pod: "reviews-v1-zzz", address: "10.0.0.9" }] };
+    server.setSnapshot(buildSnapshot(buildResources(more, [shift(60)])));
+    expect(await s.none()).toBe(true);
+    s.close();
+  });
+
+  it("delta: a wildcard subscription learns of removed resources, and initial versions are not resent", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    const n = { ...node, id: "delta-wildcard" };
+    s.call.write({ node: n, type_url: TYPE.cluster });
+    const r = await s.next();
+    expect(r.resources.map((x) => x.name).sort()).toEqual([v(""), v("v1"), v("v2")].sort());
+    s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: r.nonce });
+    // v2's pods go away and nothing routes to v2 any more: its cluster is removed.
+    const onlyV1 = { ...mesh, endpoints: mesh.endpoints.filter((e) => e.labels.version === "v1") };
+    server.setSnapshot(buildSnapshot(buildResources(onlyV1, [])));
+    const r2 = await s.next();
+    expect(r2.removed_resources).toEqual([v("v2")]);
+    s.close();
+
+    // A client that already holds v1's cluster at its current version is not sent it again.
+    const again = openDelta();
+    const held = r.resources.find((x) => x.name === v("v1"))!;
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    again.call.write({ node: { ...n, id: "delta-initial" }, type_url: TYPE.cluster, resource_names_subscribe: [v("v1"), v("v2")], initial_resource_versions: { [v("v1")]: held.version } });
+    const r3 = await again.next();
+    expect(r3.resources.map((x) => x.name)).toEqual([v("v2")]);
+    again.close();
+  });
+
+  it("delta: records a NACK from error_detail", async () => {
+    const s = openDelta();
+    const n = { ...node, id: "delta-nack" };
+    s.call.write({ node: n, type_url: TYPE.listener });
+    const r = await s.next();
+    s.call.write({ node: n, type_url: TYPE.listener, response_nonce: r.nonce, error_detail: { code: 3, message: "listener is bad" } });
+    await expect.poll(() => server.proxies().find((p) => p.nodeId === "delta-nack")?.types[0]?.nack?.message).toBe("listener is bad");
+    s.close();
   });
 });
 

@@ -16,6 +16,10 @@ import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES } from "./
  *  - Empty resource_names on LDS/CDS is a wildcard subscription.
  *  - A type is pushed when the stream first asks for it, when its names change,
  *    and when the snapshot's version for it changes.
+ * Incremental (delta) streams follow the same ACK/NACK rules, but subscribe and
+ * unsubscribe by name (empty first request on LDS/CDS, or "*", is a wildcard)
+ * and receive only resources that changed since what the stream holds (from
+ * initial_resource_versions or what was sent), plus the names removed.
  * Unknown type URLs end that stream with INVALID_ARGUMENT; others keep going.
  */
 export interface TypeStatus {
@@ -47,8 +51,28 @@ interface DiscoveryRequest {
 
 type Stream = grpc.ServerDuplexStream<DiscoveryRequest, unknown>;
 
+interface DeltaRequest {
+  node?: { id?: string; cluster?: string };
+  type_url?: string;
+  resource_names_subscribe?: string[];
+  resource_names_unsubscribe?: string[];
+  initial_resource_versions?: Record<string, string>;
+  response_nonce?: string;
+  error_detail?: { code?: number; message?: string } | null;
+}
+
+interface DeltaTypeState {
+  wildcard: boolean;
+  names: Set<string>;
+  /** name -> version (content hash) the client holds. */
+  known: Map<string, string>;
+  started: boolean;
+}
+
 interface StreamState {
   id: number;
+  /** Incremental streams keep what each client holds, per type. */
+  delta?: Map<TypeUrl, DeltaTypeState>;
   call: Stream;
   nodeId: string;
   cluster: string;
@@ -86,6 +110,10 @@ export class AdsServer {
     this.snapshot = s;
     let pushes = 0;
     for (const st of this.streams.values()) {
+      if (st.delta) {
+        for (const type of st.delta.keys()) if (this.sendDelta(st, type)) pushes++;
+        continue;
+      }
       for (const [type, status] of st.types) {
         if (status.sentVersion === s.versions[type]) continue;
         if (status.subscribed !== "*") {
@@ -105,9 +133,7 @@ export class AdsServer {
     const def = ads();
     server.addService(def, {
       StreamAggregatedResources: (call: Stream) => this.onStream(call),
-      // grpc-js turns a server stream's "error" event into the call's status (destroy() would skip it).
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
-        call.emit("error", Object.assign(new Error("incremental (delta) xDS is not served yet; use state-of-the-world ADS"), { code: grpc.status.UNIMPLEMENTED })),
+      DeltaAggregatedResources: (call: Stream) => this.onStream(call, true),
     });
     const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     this.server = server;
@@ -133,8 +159,8 @@ export class AdsServer {
     return this.streams.get(streamId)?.sent;
   }
 
-  private onStream(call: Stream): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", connectedAt: new Date(), types: new Map(), sent: new Map() };
+  private onStream(call: Stream, delta = false): void {
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", connectedAt: new Date(), types: new Map(), sent: new Map(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
     const done = () => this.streams.delete(st.id);
     call.on("end", () => {
@@ -143,12 +169,14 @@ export class AdsServer {
     });
     call.on("error", done);
     call.on("close", done);
-    call.on("data", (req: DiscoveryRequest) => {
+    call.on("data", (req: DiscoveryRequest & DeltaRequest) => {
       try {
-        this.onRequest(st, req);
+        if (st.delta) this.onDeltaRequest(st, req);
+        else this.onRequest(st, req);
       } catch (e) {
         this.log.warn("bad xDS request", { node: st.nodeId, error: e instanceof Error ? e.message : String(e) });
         this.streams.delete(st.id);
+        // grpc-js turns a server stream's "error" event into the call's status (destroy() would skip it).
         call.emit("error", Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: grpc.status.INVALID_ARGUMENT }));
       }
     });
@@ -179,6 +207,77 @@ export class AdsServer {
     const changed = JSON.stringify(names) !== JSON.stringify(status.subscribed);
     status.subscribed = names;
     if (!status.sentNonce || changed) this.send(st, type);
+  }
+
+  private onDeltaRequest(st: StreamState, req: DeltaRequest): void {
+    if (!st.nodeId) {
+      if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
+      st.nodeId = req.node.id;
+      st.cluster = req.node.cluster ?? "";
+    }
+    const type = req.type_url as TypeUrl;
+    if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
+    const status = st.types.get(type) ?? { typeUrl: type, subscribed: [] as string[] };
+    st.types.set(type, status);
+    let d = st.delta!.get(type);
+    if (!d) {
+      const subscribe = req.resource_names_subscribe ?? [];
+      d = {
+        wildcard: subscribe.includes("*") || ((type === XDS_TYPES[0] || type === XDS_TYPES[2]) && subscribe.length === 0),
+        names: new Set(),
+        known: new Map(Object.entries(req.initial_resource_versions ?? {})),
+        started: false,
+      };
+      st.delta!.set(type, d);
+    }
+    if (req.response_nonce) {
+      if (req.response_nonce !== status.sentNonce) return; // stale
+      if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
+        status.nack = { version: status.sentVersion ?? "", message: req.error_detail.message ?? `code ${req.error_detail.code}`, at: new Date().toISOString() };
+        this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: status.nack.message });
+      } else {
+        status.ackedVersion = status.sentVersion;
+        status.nack = undefined;
+      }
+    }
+    for (const n of req.resource_names_subscribe ?? []) if (n !== "*") d.names.add(n);
+    for (const n of req.resource_names_unsubscribe ?? []) {
+      if (n === "*") d.wildcard = false;
+      d.names.delete(n);
+      d.known.delete(n);
+    }
+    status.subscribed = d.wildcard ? "*" : [...d.names].sort();
+    const changedSubscription = (req.resource_names_subscribe ?? []).length > 0 || !d.started;
+    d.started = true;
+    if (changedSubscription) this.sendDelta(st, type, true);
+  }
+
+  /** Sends what changed for one delta stream and type; returns whether anything was sent. */
+  private sendDelta(st: StreamState, type: TypeUrl, evenIfEmpty = false): boolean {
+    const snap = this.snapshot;
+    const d = st.delta?.get(type);
+    const status = st.types.get(type);
+    if (!snap || !d || !status) return false;
+    const all = snap.resources[type];
+    const wanted = d.wildcard ? [...all.keys()] : [...d.names];
+    const changed = wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined && d.known.get(r.name) !== r.hash);
+    const removed = [...d.known.keys()].filter((n) => !all.has(n) && (d.wildcard || d.names.has(n)));
+    if (changed.length === 0 && removed.length === 0 && !evenIfEmpty) return false;
+    for (const r of changed) d.known.set(r.name, r.hash);
+    for (const n of removed) d.known.delete(n);
+    const nonce = String(++this.nonce);
+    status.sentVersion = snap.versions[type];
+    status.sentNonce = nonce;
+    status.lastPush = new Date().toISOString();
+    st.sent.set(type, wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined));
+    st.call.write({
+      system_version_info: snap.versions[type],
+      type_url: type,
+      nonce,
+      resources: changed.map((r) => ({ name: r.name, version: r.hash, resource: r.any })),
+      removed_resources: removed,
+    });
+    return true;
   }
 
   private send(st: StreamState, type: TypeUrl): void {
