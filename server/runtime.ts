@@ -15,6 +15,7 @@ import { listIntents } from "./store/intents";
 import { XdsController } from "./xds/controller";
 import { AdsServer } from "./xds/server";
 import { StoreSupervisor } from "./store/supervisor";
+import { validateAgainstCrd } from "./translate/crd";
 
 /**
  * Sextant's long-running parts, started once per process from one place
@@ -128,6 +129,15 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
       })()),
   };
+  // Istio's CRD schemas compile on first use (~0.6 s here); do it now, off any request's path.
+  const warm = setTimeout(() => {
+    try {
+      for (const kind of ["VirtualService", "DestinationRule"]) validateAgainstCrd({ apiVersion: "networking.istio.io/v1", kind, spec: {} });
+    } catch (e) {
+      log.warn("could not load Istio's CRD schemas", { error: describeError(e) });
+    }
+  }, 500);
+  warm.unref();
   log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, metrics: traffic?.description ?? "none" });
   return runtime;
 }
