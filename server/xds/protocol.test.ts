@@ -130,7 +130,34 @@ describe("ADS protocol", () => {
     s.call.write({ node: { ...node, id: "stale" }, type_url: TYPE.listener, response_nonce: "not-the-last-nonce", error_detail: { code: 3, message: "old" } });
     expect(await s.none()).toBe(true);
     expect(server.proxies().find((p) => p.nodeId === "stale")!.types[0]!.nack).toBeUndefined();
-    expect(r.resources.length).toBe(1);
+    // Wildcard LDS: the proxyless listener and the sidecars' outbound socket listener.
+    expect(r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort()).toEqual(["0.0.0.0_9080", "reviews.default.svc.cluster.local:9080"]);
+    s.close();
+  });
+
+  it("gives an Envoy sidecar an outbound socket listener with an HttpConnectionManager on RDS '9080', holding every service's virtual host", async () => {
+    const s = open();
+    const envoy = { ...node, id: "sidecar~10.0.0.5~productpage-v1-abc.default~default.svc.cluster.local" };
+    s.call.write({ node: envoy, type_url: TYPE.listener, resource_names: ["0.0.0.0_9080"] });
+    const l = await s.next();
+    const listener = messageType(TYPE.listener).toObject(messageType(TYPE.listener).decode(l.resources[0]!.value), { enums: String, longs: Number, defaults: false }) as {
+      name: string;
+      address: { socket_address: { address: string; port_value: number } };
+      traffic_direction: string;
+      filter_chains: { filters: { name: string; typed_config: { type_url: string; value: Uint8Array } }[] }[];
+    };
+    expect(listener).toMatchObject({ name: "0.0.0.0_9080", address: { socket_address: { address: "0.0.0.0", port_value: 9080 } }, traffic_direction: "OUTBOUND" });
+    const f = listener.filter_chains[0]!.filters[0]!;
+    expect(f.name).toBe("envoy.filters.network.http_connection_manager");
+    const hcm = messageType(TYPE.hcm).toObject(messageType(TYPE.hcm).decode(f.typed_config.value), { defaults: false }) as { rds: { route_config_name: string }; http_filters: { name: string }[] };
+    expect(hcm.rds.route_config_name).toBe("9080");
+    expect(hcm.http_filters.map((x) => x.name)).toEqual(["envoy.filters.http.fault", "envoy.filters.http.router"]);
+    s.call.write({ node: envoy, type_url: TYPE.route, resource_names: ["9080"] });
+    const r = await s.next();
+    const rc = messageType(TYPE.route).toObject(messageType(TYPE.route).decode(r.resources[0]!.value), { defaults: false }) as { name: string; virtual_hosts: { name: string; domains: string[] }[] };
+    expect(rc.name).toBe("9080");
+    expect(rc.virtual_hosts.map((v) => v.name)).toEqual(["reviews.default.svc.cluster.local:9080"]);
+    expect(rc.virtual_hosts[0]!.domains).toContain("reviews:9080");
     s.close();
   });
 

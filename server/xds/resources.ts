@@ -100,11 +100,46 @@ function action(port: number, host: string, weights: { subset: string; weight: n
 
 export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[]): EnvoyResources {
   const out: EnvoyResources = { listeners: {}, routes: {}, clusters: {}, endpoints: {} };
-  for (const part of serviceInputs(mesh, intents)) {
-    const r = buildServiceResources(part);
-    for (const k of ["listeners", "routes", "clusters", "endpoints"] as const) Object.assign(out[k], r[k]);
-  }
+  const parts = serviceInputs(mesh, intents).map(buildServiceResources);
+  for (const r of parts) for (const k of ["listeners", "routes", "clusters", "endpoints"] as const) Object.assign(out[k], r[k]);
+  const shared = sidecarResources(parts.map((r) => r.routes));
+  Object.assign(out.listeners, shared.listeners);
+  Object.assign(out.routes, shared.routes);
   return out;
+}
+
+/** A sidecar's outbound socket listener, before its HttpConnectionManager is packed. */
+export interface SocketListenerSpec {
+  port: number;
+  routeConfigName: string;
+}
+
+/**
+ * What Envoy sidecars get, as Istio's do: per service port, one outbound
+ * socket listener (0.0.0.0_<port>, HttpConnectionManager with RDS) and one
+ * route configuration named "<port>" holding every service's virtual host on
+ * that port, chosen by the request's Host/authority. Built from the services'
+ * own (per-listener) route configurations, so both clients see the same routes.
+ */
+export function sidecarResources(serviceRoutes: Record<string, Record<string, unknown>>[]): Pick<EnvoyResources, "listeners" | "routes"> {
+  const byPort = new Map<number, Record<string, unknown>[]>();
+  for (const routes of serviceRoutes) {
+    for (const [name, rc] of Object.entries(routes)) {
+      const port = Number(name.slice(name.lastIndexOf(":") + 1));
+      if (!Number.isInteger(port)) continue;
+      const list = byPort.get(port) ?? [];
+      list.push(...(rc.virtual_hosts as Record<string, unknown>[]));
+      byPort.set(port, list);
+    }
+  }
+  const listeners: Record<string, Record<string, unknown>> = {};
+  const routes: Record<string, Record<string, unknown>> = {};
+  for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+    const vhosts = byPort.get(port)!.sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1));
+    routes[String(port)] = { name: String(port), virtual_hosts: vhosts };
+    listeners[`0.0.0.0_${port}`] = { name: `0.0.0.0_${port}`, socket: { port, routeConfigName: String(port) } satisfies SocketListenerSpec };
+  }
+  return { listeners, routes };
 }
 
 /** What one service's resources depend on: the service, its pods, its intents. */
