@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { getJson } from "./api";
+import { download } from "./download";
 
 type Objects = { objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string };
 
@@ -15,21 +16,14 @@ export function ObjectsView() {
     setCopied(key);
     setTimeout(() => setCopied(""), 1500);
   };
-  const download = (name: string, text: string) => {
-    const url = URL.createObjectURL(new Blob([text], { type: "application/yaml" }));
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
+  const downloadYaml = (name: string, text: string) => download(new Blob([text], { type: "application/yaml" }), name);
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page-header">
         <h1 id="page-title">Generated objects</h1>
         {q.data && <span className="muted">{q.data.objects.length} objects</span>}
         <div className="spacer" />
-        <button type="button" className="button" disabled={!q.data?.objects.length} onClick={() => q.data && download("sextant-istio-objects.yaml", q.data.yaml)}>
+        <button type="button" className="button" disabled={!q.data?.objects.length} onClick={() => q.data && downloadYaml("sextant-istio-objects.yaml", q.data.yaml)}>
           Download all
         </button>
       </header>
@@ -47,7 +41,7 @@ export function ObjectsView() {
               <div className="toolbar">
                 <h2 className="grow">{o.kind} <span className="mono small">{o.namespace}/{o.name}</span></h2>
                 <button type="button" className="button button-small" onClick={() => void copy(key, o.yaml)}>{copied === key ? "Copied" : "Copy"}</button>
-                <button type="button" className="button button-small" onClick={() => download(`${o.kind.toLowerCase()}-${o.namespace}-${o.name}.yaml`, o.yaml)}>Download</button>
+                <button type="button" className="button button-small" onClick={() => downloadYaml(`${o.kind.toLowerCase()}-${o.namespace}-${o.name}.yaml`, o.yaml)}>Download</button>
               </div>
               <pre className="code">{o.yaml}</pre>
             </div>

@@ -158,7 +158,7 @@ async function routeDemoThroughXds(config: Config, port: number, log: Logger): P
     const host = config.xds.host === "0.0.0.0" || config.xds.host === "::" ? "127.0.0.1" : config.xds.host;
     process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
       xds_servers: [{ server_uri: `${host}:${port}`, channel_creds: [{ type: "insecure" }], server_features: ["xds_v3"] }],
-      node: { id: `sidecar~127.0.0.1~sextant-demo.${"default"}~default.svc.cluster.local`, cluster: "sextant-demo", locality: {} },
+      node: { id: "sidecar~127.0.0.1~sextant-demo.default~default.svc.cluster.local", cluster: "sextant-demo", locality: {} },
     });
     const xds = await import("@grpc/grpc-js-xds");
     xds.register();

@@ -6,6 +6,7 @@ import { useCallback, useId, useMemo, useRef, useState } from "react";
 import type { ServiceList } from "@/server/mesh/catalog";
 import type { Graph, GraphType } from "@/server/metrics/graph/types";
 import { ApiError, getJson, queryKeys } from "../api";
+import { download } from "../download";
 import { useSlashToFocus } from "../useSlashToFocus";
 import { CytoscapeGraph, type CytoscapeGraphHandle, LARGE_GRAPH_EDGES, type Selection } from "./CytoscapeGraph";
 import { EDGE_LABEL_MODES, type EdgeLabelMode, findableEdge, findableNode } from "./elements";
@@ -95,16 +96,6 @@ export function GraphView() {
   const clearSelection = useCallback(() => setSelection(null), []);
   useSlashToFocus(findRef, clearSelection);
 
-  const download = (blob: Blob, name: string) => {
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
   const stamp = () => new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const nodeCount = data ? data.nodes.filter((n) => n.kind !== "box").length : 0;
 

@@ -34,18 +34,18 @@ describe("ADS protocol", () => {
   });
   afterAll(() => server.close());
 
-  /** A stream with a queue of responses and its final status. */
-  function open() {
+  /** A stream (state-of-the-world or delta) with a queue of responses and its final status. */
+  function openStream<R>(method: "StreamAggregatedResources" | "DeltaAggregatedResources") {
     const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const call = (client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, Response> }).StreamAggregatedResources();
-    const queue: Response[] = [];
-    const waiters: ((r: Response) => void)[] = [];
+    const call = (client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, R>>)[method]!.call(client);
+    const queue: R[] = [];
+    const waiters: ((r: R) => void)[] = [];
     let status: grpc.StatusObject | undefined;
-    call.on("data", (r: Response) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
+    call.on("data", (r: R) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
     call.on("status", (s) => (status = s));
     call.on("error", () => {});
     const next = (ms = 3000) =>
-      new Promise<Response>((resolve, reject) => {
+      new Promise<R>((resolve, reject) => {
         if (queue.length) return resolve(queue.shift()!);
         const t = setTimeout(() => reject(new Error("no response")), ms);
         waiters.push((r) => {
@@ -64,6 +64,8 @@ describe("ADS protocol", () => {
       });
     return { call, next, none, ended, close: () => (call.end(), client.close()) };
   }
+  const open = () => openStream<Response>("StreamAggregatedResources");
+  const openDelta = () => openStream<DeltaResponse>("DeltaAggregatedResources");
   const node = { id: "router~10.0.0.9~test.default~default.svc.cluster.local", cluster: "protocol-test" };
 
   it("answers a wildcard CDS request with every cluster, then stays quiet after the ACK", async () => {
@@ -176,29 +178,6 @@ describe("ADS protocol", () => {
     good.close();
   });
 
-  /** An incremental (delta) stream with a response queue. */
-  function openDelta() {
-    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const call = (client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<unknown, DeltaResponse> }).DeltaAggregatedResources();
-    const queue: DeltaResponse[] = [];
-    const waiters: ((r: DeltaResponse) => void)[] = [];
-    call.on("data", (r: DeltaResponse) => (waiters.length ? waiters.shift()!(r) : queue.push(r)));
-    call.on("error", () => {});
-    const next = (ms = 3000) =>
-      new Promise<DeltaResponse>((resolve, reject) => {
-        if (queue.length) return resolve(queue.shift()!);
-        const t = setTimeout(() => reject(new Error("no response")), ms);
-        waiters.push((r) => {
-          clearTimeout(t);
-          resolve(r);
-        });
-      });
-    const none = async (ms = 400) => {
-      await new Promise((r) => setTimeout(r, ms));
-      return queue.length === 0;
-    };
-    return { call, next, none, close: () => (call.end(), client.close()) };
-  }
   type DeltaResponse = { nonce: string; type_url: string; system_version_info: string; resources: { name: string; version: string }[]; removed_resources: string[] };
   const v = (x: string) => `outbound|9080|${x}|reviews.default.svc.cluster.local`;
 

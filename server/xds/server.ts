@@ -182,7 +182,8 @@ export class AdsServer {
     });
   }
 
-  private onRequest(st: StreamState, req: DiscoveryRequest): void {
+  /** The node (from the first request) and the requested type; throws for what the protocol forbids. */
+  private identify(st: StreamState, req: { node?: { id?: string; cluster?: string }; type_url?: string }): TypeUrl {
     if (!st.nodeId) {
       if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
       st.nodeId = req.node.id;
@@ -190,18 +191,32 @@ export class AdsServer {
     }
     const type = req.type_url as TypeUrl;
     if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
+    return type;
+  }
+
+  /**
+   * Records an ACK or a NACK carried by a request; false when the request
+   * answers an older response (stale nonce) and must be ignored.
+   */
+  private answer(st: StreamState, type: TypeUrl, status: TypeStatus, req: { response_nonce?: string; error_detail?: { code?: number; message?: string } | null }, version: string): boolean {
+    if (!req.response_nonce) return true;
+    if (req.response_nonce !== status.sentNonce) return false;
+    if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
+      status.nack = { version, message: req.error_detail.message ?? `code ${req.error_detail.code}`, at: new Date().toISOString() };
+      this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: status.nack.message });
+    } else {
+      status.ackedVersion = version;
+      status.nack = undefined;
+    }
+    return true;
+  }
+
+  private onRequest(st: StreamState, req: DiscoveryRequest): void {
+    const type = this.identify(st, req);
     const status = st.types.get(type) ?? { typeUrl: type, subscribed: "*" as const };
     st.types.set(type, status);
-    if (req.response_nonce) {
-      if (req.response_nonce !== status.sentNonce) return; // stale: an answer to an older response
-      if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
-        status.nack = { version: req.version_info ?? "", message: req.error_detail.message ?? `code ${req.error_detail.code}`, at: new Date().toISOString() };
-        this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: status.nack.message });
-      } else {
-        status.ackedVersion = req.version_info ?? "";
-        status.nack = undefined;
-      }
-    }
+    // SotW: the version a request carries is the one it ACKs (or the new one it NACKs).
+    if (!this.answer(st, type, status, req, req.version_info ?? "")) return;
     const wildcard = (type === XDS_TYPES[0] || type === XDS_TYPES[2]) && (req.resource_names ?? []).length === 0;
     const names = wildcard ? "*" : [...new Set(req.resource_names ?? [])].sort();
     const changed = JSON.stringify(names) !== JSON.stringify(status.subscribed);
@@ -210,13 +225,7 @@ export class AdsServer {
   }
 
   private onDeltaRequest(st: StreamState, req: DeltaRequest): void {
-    if (!st.nodeId) {
-      if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
-      st.nodeId = req.node.id;
-      st.cluster = req.node.cluster ?? "";
-    }
-    const type = req.type_url as TypeUrl;
-    if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
+    const type = this.identify(st, req);
     const status = st.types.get(type) ?? { typeUrl: type, subscribed: [] as string[] };
     st.types.set(type, status);
     let d = st.delta!.get(type);
@@ -230,16 +239,8 @@ export class AdsServer {
       };
       st.delta!.set(type, d);
     }
-    if (req.response_nonce) {
-      if (req.response_nonce !== status.sentNonce) return; // stale
-      if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
-        status.nack = { version: status.sentVersion ?? "", message: req.error_detail.message ?? `code ${req.error_detail.code}`, at: new Date().toISOString() };
-        this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: status.nack.message });
-      } else {
-        status.ackedVersion = status.sentVersion;
-        status.nack = undefined;
-      }
-    }
+    // Delta requests carry no version: an answer is about what we last sent.
+    if (!this.answer(st, type, status, req, status.sentVersion ?? "")) return;
     for (const n of req.resource_names_subscribe ?? []) if (n !== "*") d.names.add(n);
     for (const n of req.resource_names_unsubscribe ?? []) {
       if (n === "*") d.wildcard = false;
