@@ -12,6 +12,7 @@ COPY prisma ./prisma
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN node node_modules/next/dist/bin/next build \
+ && node scripts/pglite-template.mjs \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:22-bookworm-slim
@@ -24,6 +25,7 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json /app/next.config.ts ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/.next ./.next
+COPY --from=build /app/.sextant-cache ./.sextant-cache
 # Migrations are applied from prisma/migrations at start-up.
 COPY --from=build /app/prisma ./prisma
 RUN mkdir -p /data && chown node:node /data

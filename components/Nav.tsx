@@ -6,7 +6,8 @@ import { usePathname } from "next/navigation";
 export const NAV_ITEMS = [
   { href: "/graph", label: "Graph", hint: "Live service topology" },
   { href: "/services", label: "Services", hint: "Services, subsets and endpoints" },
-  { href: "/intents", label: "Intents", hint: "Routing, resilience and rate-limit intents" },
+  { href: "/intents", label: "Intents", hint: "Routing and resilience intents" },
+  { href: "/limiters", label: "Rate limits", hint: "SmartLimiters: metric-driven rate limits" },
   { href: "/objects", label: "Objects", hint: "The Istio objects Sextant generates" },
   { href: "/proxies", label: "Proxies", hint: "Proxies connected over xDS" },
   { href: "/gitops", label: "GitOps", hint: "Export generated objects to Git" },

@@ -1,13 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { getJson } from "./api";
 import { download } from "./download";
 
 type Objects = { objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string };
 
-/** Every Istio object the intents in force generate: YAML to read, copy or download. */
+/** Every Istio object the intents and SmartLimiters in force generate: YAML to read, copy or download. */
 export function ObjectsView() {
   const q = useQuery({ queryKey: ["objects"], queryFn: ({ signal }) => getJson<Objects>("/api/objects", signal), refetchInterval: 15_000 });
   const [copied, setCopied] = useState("");
@@ -32,7 +33,7 @@ export function ObjectsView() {
       ) : q.error ? (
         <div className="alert" role="alert">Cannot load the objects: {q.error.message}</div>
       ) : q.data.objects.length === 0 ? (
-        <div className="empty" role="status"><p>No intents, so no objects. Intents you apply on a service&apos;s page generate VirtualServices and DestinationRules here.</p></div>
+        <div className="empty" role="status"><p>Nothing generated yet. Intents you apply on a service&apos;s page generate VirtualServices and DestinationRules here; SmartLimiters on the <Link href="/limiters">Rate limits</Link> page generate EnvoyFilters.</p></div>
       ) : (
         q.data.objects.map((o) => {
           const key = `${o.kind}/${o.namespace}/${o.name}`;

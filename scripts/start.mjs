@@ -46,6 +46,9 @@ if (mtime(buildId) < newestSource()) {
   console.log("Building the console (next build)…");
   execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { stdio: "inherit" });
 }
+// Part of building: an empty embedded database to unpack into a new data directory
+// instead of creating one at start-up (see scripts/pglite-template.mjs).
+execFileSync(process.execPath, ["scripts/pglite-template.mjs", "--if-missing"], { stdio: "inherit" });
 
 const port = process.env.PORT || "3000";
 const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", port, ...process.argv.slice(2)], { stdio: "inherit" });

@@ -14,6 +14,8 @@ npm_deps
 ensure_chromium
 ensure_prometheus
 ensure_postgres
+step "embedded database template"
+node scripts/pglite-template.mjs --if-missing
 
 step "lint (eslint)"
 npx eslint --max-warnings 0 .

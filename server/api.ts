@@ -26,3 +26,16 @@ export {
   serveRollback,
 } from "./intents/api";
 export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";
+export {
+  LIMITER_BODY_LIMIT,
+  applyLimiterBody,
+  deleteLimiterQuery,
+  limiterIdParams,
+  previewLimiterBody,
+  serveApplyLimiter,
+  serveDeleteLimiter,
+  serveEvaluateLimiters,
+  serveGetLimiter,
+  serveListLimiters,
+  servePreviewLimiter,
+} from "./limiter/api";

@@ -14,7 +14,33 @@ describe("configuration", () => {
       prometheus: undefined,
       xds: { host: "127.0.0.1", port: 15010, debounceMs: 100 },
       graph: { cacheSeconds: 5, healthRules: [] },
+      limiter: {
+        intervalSeconds: 30,
+        windowSeconds: 60,
+        handlers: {},
+        rls: { cluster: "outbound|18081||rate-limit.istio-system.svc.cluster.local", domain: "slime", configMap: { namespace: "istio-system", name: "rate-limit-config" } },
+      },
     });
+  });
+
+  it("reads the SmartLimiter settings, and names the bad ones", () => {
+    const c = loadConfig({
+      SEXTANT_LIMITER_INTERVAL_SECONDS: "5",
+      SEXTANT_LIMITER_WINDOW_SECONDS: "15",
+      SEXTANT_LIMITER_HANDLERS: '{"queue.depth": "sum(queue_depth{namespace=\\"$namespace\\"})"}',
+      SEXTANT_RLS_SERVICE: "ratelimit.infra.svc.cluster.local:8081",
+      SEXTANT_RLS_DOMAIN: "mesh",
+      SEXTANT_RLS_CONFIGMAP: "infra/ratelimit",
+    });
+    expect(c.limiter).toEqual({
+      intervalSeconds: 5,
+      windowSeconds: 15,
+      handlers: { "queue.depth": 'sum(queue_depth{namespace="$namespace"})' },
+      rls: { cluster: "outbound|8081||ratelimit.infra.svc.cluster.local", domain: "mesh", configMap: { namespace: "infra", name: "ratelimit" } },
+    });
+    expect(() => loadConfig({ SEXTANT_LIMITER_INTERVAL_SECONDS: "0", SEXTANT_LIMITER_HANDLERS: '{"Bad Name": "x"}', SEXTANT_RLS_SERVICE: "nohost" })).toThrow(
+      /SEXTANT_LIMITER_INTERVAL_SECONDS="0": must be between 1 and 3600 seconds[\s\S]*SEXTANT_LIMITER_HANDLERS=.*Bad Name: [\s\S]*SEXTANT_RLS_SERVICE="nohost": must be host:port/,
+    );
   });
 
   it("reads every variable", () => {

@@ -34,6 +34,21 @@ const postgresUrl = z
     }
   }, "must be a PostgreSQL URL such as postgresql://user:password@host:5432/database");
 
+/** A variable holding JSON, checked by `schema` (paths inside it are reported). */
+function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: `must be JSON: ${e instanceof Error ? e.message : String(e)}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
 export const configSchema = z.object({
   PORT: port(3000),
   SEXTANT_DATA_DIR: z.string().trim().min(1, "must not be empty").default(".sextant-data"),
@@ -65,18 +80,18 @@ export const configSchema = z.object({
     .optional(),
   PROMETHEUS_TIMEOUT_MS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(100, "must be between 100 and 120000 ms").max(120_000, "must be between 100 and 120000 ms").default(5000),
   SEXTANT_GRAPH_CACHE_SECONDS: z.coerce.number({ error: "must be a number" }).min(0, "must be between 0 and 300 seconds").max(300, "must be between 0 and 300 seconds").default(5),
-  SEXTANT_HEALTH_CONFIG: z
+  SEXTANT_HEALTH_CONFIG: jsonVariable(healthConfigSchema).optional(),
+  SEXTANT_LIMITER_INTERVAL_SECONDS: z.coerce.number({ error: "must be a number" }).min(1, "must be between 1 and 3600 seconds").max(3600, "must be between 1 and 3600 seconds").default(30),
+  SEXTANT_LIMITER_WINDOW_SECONDS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(5, "must be between 5 and 3600 seconds").max(3600, "must be between 5 and 3600 seconds").default(60),
+  SEXTANT_LIMITER_HANDLERS: jsonVariable(
+    z.record(z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, "handler names look like cpu.sum or queue_depth"), z.string().min(1, "must be a PromQL query"), { error: "must be a JSON object of handler name -> PromQL query" }),
+  ).optional(),
+  SEXTANT_RLS_SERVICE: z
     .string()
-    .transform((v, ctx) => {
-      try {
-        return JSON.parse(v) as unknown;
-      } catch (e) {
-        ctx.addIssue({ code: "custom", message: `must be JSON: ${e instanceof Error ? e.message : String(e)}` });
-        return z.NEVER;
-      }
-    })
-    .pipe(healthConfigSchema)
-    .optional(),
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/, "must be host:port, e.g. rate-limit.istio-system.svc.cluster.local:18081")
+    .default("rate-limit.istio-system.svc.cluster.local:18081"),
+  SEXTANT_RLS_DOMAIN: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a rate limit domain name").default("slime"),
+  SEXTANT_RLS_CONFIGMAP: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, "must be namespace/name").default("istio-system/rate-limit-config"),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
     .number({ error: "must be a number" })
     .min(0, "must be a fraction between 0 and 1")
@@ -102,6 +117,13 @@ export interface Config {
   prometheus: { url: string; timeoutMs: number } | undefined;
   xds: { host: string; port: number; debounceMs: number };
   graph: { cacheSeconds: number; healthRules: HealthRule[] };
+  limiter: {
+    intervalSeconds: number;
+    windowSeconds: number;
+    /** Named PromQL handlers ($namespace, $pod_name, $workload, $service), over the built-in ones. */
+    handlers: Record<string, string>;
+    rls: { cluster: string; domain: string; configMap: { namespace: string; name: string } };
+  };
 }
 
 export class ConfigError extends Error {
@@ -152,5 +174,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
+    limiter: {
+      intervalSeconds: c.SEXTANT_LIMITER_INTERVAL_SECONDS,
+      windowSeconds: c.SEXTANT_LIMITER_WINDOW_SECONDS,
+      handlers: c.SEXTANT_LIMITER_HANDLERS ?? {},
+      rls: {
+        cluster: `outbound|${c.SEXTANT_RLS_SERVICE.split(":")[1]}||${c.SEXTANT_RLS_SERVICE.split(":")[0]}`,
+        domain: c.SEXTANT_RLS_DOMAIN,
+        configMap: { namespace: c.SEXTANT_RLS_CONFIGMAP.split("/")[0]!, name: c.SEXTANT_RLS_CONFIGMAP.split("/")[1]! },
+      },
+    },
   };
 }

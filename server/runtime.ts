@@ -10,12 +10,15 @@ import { GraphService } from "./metrics/graph/service";
 import { PrometheusClient } from "./metrics/prometheus";
 import { PrometheusTrafficSource } from "./metrics/prometheus-source";
 import type { TrafficSource } from "./metrics/source";
-import { intentDraftSchema } from "./intents/schemas";
+import { INTENT_KINDS, type IntentDraft, intentDraftSchema } from "./intents/schemas";
 import { listIntents } from "./store/intents";
 import { XdsController } from "./xds/controller";
+import type { InboundPolicy } from "./xds/snapshot";
+import { LimiterController } from "./limiter/controller";
+import { storedLimiters } from "./limiter/service";
 import { AdsServer } from "./xds/server";
 import { StoreSupervisor } from "./store/supervisor";
-import { validateAgainstCrd } from "./translate/crd";
+import { crdWarmUpSteps } from "./translate/crd";
 
 /**
  * Sextant's long-running parts, started once per process from one place
@@ -33,6 +36,8 @@ export interface Runtime {
   traffic: TrafficSource | undefined;
   graph: GraphService;
   xds: { server: AdsServer; controller: XdsController; port: number } | undefined;
+  /** SmartLimiters' evaluation: status, generated EnvoyFilters, inbound policies for xDS. */
+  limiters: LimiterController;
   startedAt: Date;
   stop(): Promise<void>;
 }
@@ -88,8 +93,9 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   const running = demoResult.status === "fulfilled" ? demo : undefined;
   let demoTraffic: DemoTrafficSource | undefined;
   let traffic: TrafficSource | undefined;
-  if (config.prometheus) {
-    traffic = new PrometheusTrafficSource(new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs }));
+  const prometheus = config.prometheus ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs }) : undefined;
+  if (prometheus) {
+    traffic = new PrometheusTrafficSource(prometheus);
   } else if (running) {
     demoTraffic = new DemoTrafficSource({
       collect: () => running.telemetry.readings(),
@@ -101,7 +107,27 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     traffic = demoTraffic;
   }
   const graph = new GraphService({ source: traffic, registry, cacheSeconds: config.graph.cacheSeconds, healthRules: config.graph.healthRules });
-  const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }));
+  // Limiters feed xDS (inbound rate limits) and xDS is told when they change: the controller
+  // is made first, started after xDS.
+  const xdsRef: { current: Runtime["xds"] } = { current: undefined };
+  const limiters = new LimiterController({
+    registry,
+    load: async () => {
+      try {
+        return await storedLimiters(store.get().prisma);
+      } catch {
+        return undefined;
+      }
+    },
+    inputs: () => ({ traffic, prometheus, handlers: config.limiter.handlers, windowSeconds: config.limiter.windowSeconds }),
+    intervalMs: config.limiter.intervalSeconds * 1000,
+    rls: config.limiter.rls,
+    onPolicies: () => xdsRef.current?.controller.schedule(),
+    log: rootLog.child({ component: "limiter" }),
+  });
+  const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), () => limiters.policies());
+  xdsRef.current = xds;
+  await limiters.start();
   if (running) {
     if (xds && config.demo.viaXds) await routeDemoThroughXds(config, xds.port, rootLog.child({ component: "demo" }));
     running.loadGenerator.start();
@@ -116,10 +142,12 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     traffic,
     graph,
     xds,
+    limiters,
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
+        limiters.stop();
         // Stop the demo's load before the xDS server goes, so its clients do not see it vanish.
         await running?.loadGenerator.stop().catch(() => undefined);
         setOutboundMode("registry");
@@ -129,15 +157,27 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
       })()),
   };
-  // Istio's CRD schemas compile on first use (~0.6 s here); do it now, off any request's path.
-  const warm = setTimeout(() => {
+  // The CRD schemas (Istio's, Slime's SmartLimiter) are parsed and compiled on first use (~1 s here in all);
+  // do it now, off any request's path, one step per event-loop turn so the demo's traffic and xDS pushes go on.
+  const steps = crdWarmUpSteps([
+    { apiVersion: "networking.istio.io/v1", kind: "VirtualService" },
+    { apiVersion: "networking.istio.io/v1", kind: "DestinationRule" },
+    { apiVersion: "networking.istio.io/v1alpha3", kind: "EnvoyFilter" },
+    { apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter" },
+  ]);
+  const warmNext = () => {
+    const step = steps.shift();
+    if (!step || stopping) return;
     try {
-      for (const kind of ["VirtualService", "DestinationRule"]) validateAgainstCrd({ apiVersion: "networking.istio.io/v1", kind, spec: {} });
+      step();
     } catch (e) {
-      log.warn("could not load Istio's CRD schemas", { error: describeError(e) });
+      steps.length = 0;
+      log.warn("could not load the CRD schemas", { error: describeError(e) });
+      return;
     }
-  }, 500);
-  warm.unref();
+    setTimeout(warmNext, 20).unref();
+  };
+  setTimeout(warmNext, 500).unref();
   log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, metrics: traffic?.description ?? "none" });
   return runtime;
 }
@@ -170,7 +210,7 @@ async function routeDemoThroughXds(config: Config, port: number, log: Logger): P
 const XDS_CLIENT = Symbol.for("sextant.xdsClientRegistered");
 
 /** The ADS server and the controller that feeds it; a port that cannot be bound is logged, not fatal. */
-async function startXds(config: Config, registry: MemoryRegistry, store: StoreSupervisor, log: Logger): Promise<Runtime["xds"]> {
+async function startXds(config: Config, registry: MemoryRegistry, store: StoreSupervisor, log: Logger, policies: () => InboundPolicy[]): Promise<Runtime["xds"]> {
   const server = new AdsServer(log);
   let port: number;
   try {
@@ -179,11 +219,13 @@ async function startXds(config: Config, registry: MemoryRegistry, store: StoreSu
     log.error("the xDS server could not start", { host: config.xds.host, port: config.xds.port, error: describeError(e) });
     return undefined;
   }
+  let parsedIntents = new Map<string, IntentDraft>();
   const controller = new XdsController({
     registry,
     server,
     debounceMs: config.xds.debounceMs,
     log,
+    policies,
     intents: async () => {
       let db;
       try {
@@ -191,11 +233,23 @@ async function startXds(config: Config, registry: MemoryRegistry, store: StoreSu
       } catch {
         return undefined;
       }
-      const rows = await listIntents(db.prisma);
-      return rows.flatMap((r) => {
-        const parsed = intentDraftSchema.safeParse({ kind: r.kind, namespace: r.namespace, target: r.target, spec: r.current.spec });
-        return parsed.success ? [parsed.data] : [];
+      const rows = await listIntents(db.prisma, { kind: INTENT_KINDS });
+      // A revision never changes: each is parsed once and handed over as the same object,
+      // which lets the snapshot builder tell unchanged services' intents at a glance.
+      const next = new Map<string, IntentDraft>();
+      const out = rows.flatMap((r) => {
+        const key = `${r.id}:${r.revision}`;
+        let draft = parsedIntents.get(key);
+        if (!draft) {
+          const parsed = intentDraftSchema.safeParse({ kind: r.kind, namespace: r.namespace, target: r.target, spec: r.current.spec });
+          if (!parsed.success) return [];
+          draft = parsed.data;
+        }
+        next.set(key, draft);
+        return [draft];
       });
+      parsedIntents = next;
+      return out;
     },
   });
   await controller.start();

@@ -23,6 +23,8 @@ const NEXT = "node_modules/next/dist/bin/next";
 const env = { ...process.env, CHECKPOINT_DISABLE: "1", NEXT_TELEMETRY_DISABLED: "1", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_XDS_PORT: "0", SEXTANT_LOG_LEVEL: "warn" };
 
 if (!fs.existsSync(".next/BUILD_ID")) execFileSync(process.execPath, [NEXT, "build"], { stdio: "inherit", env });
+// As `npm start` does after a build: the embedded database's template.
+execFileSync(process.execPath, ["scripts/pglite-template.mjs", "--if-missing"], { stdio: "inherit", env });
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -107,7 +109,7 @@ const lines = [];
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 lines.push(`## Cold start (${new Date().toISOString().slice(0, 10)})`, "");
 lines.push(`Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`);
-lines.push(`Command: \`node bench/cold-start/run.mjs ${runs}\` (after \`npx next build\`). ${runs} runs per case; p50 (min-max). Target: served page under 10 s.`, "");
+lines.push(`Command: \`node bench/cold-start/run.mjs ${runs}\` (after \`npx next build\` and the embedded database template, as \`npm start\` makes them). ${runs} runs per case; p50 (min-max). Target: served page under 10 s.`, "");
 lines.push("| case | page served | demo mesh listed | healthy (DB open) | rendered in Chromium |", "|---|---|---|---|---|");
 for (const [name, label] of [["fresh", "fresh data dir (creates + migrates the database)"], ["restart", "restart on existing data dir"]]) {
   const cols = ["page", "mesh", "healthy", "rendered"].map((k) => {

@@ -67,5 +67,9 @@ export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentI
 
 export async function serveObjects(ctx: RouteContext) {
   const rt = await ctx.runtime();
-  return objectsInForce(rt.store.get().prisma, rt.registry.snapshot());
+  const intents = await objectsInForce(rt.store.get().prisma, rt.registry.snapshot());
+  // SmartLimiters' EnvoyFilters (and the rate limit service's ConfigMap) as last evaluated.
+  const limits = rt.limiters.objects();
+  const objects = [...intents.objects, ...limits].sort((a, b) => (`${a.namespace}/${a.name}/${a.kind}` < `${b.namespace}/${b.name}/${b.kind}` ? -1 : 1));
+  return { objects, yaml: objects.map((o) => o.yaml).join("---\n") };
 }

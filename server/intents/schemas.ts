@@ -38,7 +38,7 @@ export function durationMs(d: string): number {
 
 export const percentage = z.number({ error: "must be a number" }).min(0, "must be between 0 and 100").max(100, "must be between 0 and 100");
 
-const validRegex = (s: string) => {
+export const validRegex = (s: string) => {
   try {
     new RegExp(s);
     return true;

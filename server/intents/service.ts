@@ -1,5 +1,5 @@
-import { createTwoFilesPatch } from "diff";
 import YAML from "yaml";
+import { unifiedDiff } from "../diff";
 import { DomainError, InvalidError, NotFoundError } from "../errors";
 import type { MeshSnapshot } from "../mesh/model";
 import { subsetsOf } from "../mesh/subsets";
@@ -9,8 +9,9 @@ import { validateAgainstCrd } from "../translate/crd";
 import type { RenderedObject } from "../translate/istio";
 import { type ServiceTarget, translateAll, translateHost } from "../translate/translate";
 import { toYaml } from "../translate/yaml";
-import { type IntentDraft, intentDraftSchema } from "./schemas";
+import { INTENT_KINDS, type IntentDraft, intentDraftSchema } from "./schemas";
 import { type Finding, type ServiceFacts, validateIntent } from "./validate";
+import { smartLimiterSpec } from "../limiter/schema";
 
 /**
  * What the intents API does: preview, apply (with optimistic concurrency),
@@ -59,7 +60,7 @@ function draftOf(r: IntentRecord): IntentDraft {
 }
 
 async function hostIntents(db: Db, namespace: string, target: string): Promise<IntentRecord[]> {
-  return listIntents(db, { namespace, target });
+  return listIntents(db, { namespace, target, kind: INTENT_KINDS });
 }
 
 function hostTarget(mesh: MeshSnapshot, namespace: string, name: string): ServiceTarget {
@@ -122,9 +123,9 @@ export async function applyIntent(db: Db, mesh: MeshSnapshot, draft: IntentDraft
 }
 
 export async function listIntentViews(db: Db, mesh: MeshSnapshot, filter: { namespace?: string; target?: string; kind?: string }): Promise<IntentView[]> {
-  const all = await listIntents(db, filter);
+  const all = await listIntents(db, { ...filter, kind: filter.kind ?? INTENT_KINDS });
   const byHost = new Map<string, IntentDraft[]>();
-  for (const r of await listIntents(db, { namespace: filter.namespace, target: filter.target })) {
+  for (const r of await listIntents(db, { namespace: filter.namespace, target: filter.target, kind: INTENT_KINDS })) {
     const key = `${r.namespace}/${r.target}`;
     byHost.set(key, [...(byHost.get(key) ?? []), draftOf(r)]);
   }
@@ -152,6 +153,10 @@ function view(r: IntentRecord, findings: Finding[]): IntentView {
 
 /** A stored spec in its schema's key order (the database does not keep key order). */
 function canonicalSpec(kind: string, spec: unknown): unknown {
+  if (kind === "smart-limiter") {
+    const l = smartLimiterSpec.safeParse(spec);
+    return l.success ? l.data : spec;
+  }
   const parsed = intentDraftSchema.safeParse({ kind, namespace: "x", target: "x", spec });
   return parsed.success ? parsed.data.spec : spec;
 }
@@ -195,7 +200,7 @@ export async function rollbackIntent(db: Db, mesh: MeshSnapshot, id: string, toR
 
 /** Every object the current intents generate, for the Objects page and exports. */
 export async function objectsInForce(db: Db, mesh: MeshSnapshot): Promise<{ objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string }> {
-  const drafts = (await listIntents(db)).map(draftOf);
+  const drafts = (await listIntents(db, { kind: INTENT_KINDS })).map(draftOf);
   const targets = serviceTargets(mesh);
   for (const d of drafts) if (!targets.some((t) => t.namespace === d.namespace && t.name === d.target)) targets.push(hostTarget(mesh, d.namespace, d.target));
   const objects = translateAll(targets, drafts);
@@ -203,9 +208,4 @@ export async function objectsInForce(db: Db, mesh: MeshSnapshot): Promise<{ obje
     objects: objects.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]) })),
     yaml: toYaml(objects),
   };
-}
-
-function unifiedDiff(fromName: string, toName: string, a: string, b: string): string {
-  if (a === b) return "";
-  return createTwoFilesPatch(fromName, toName, a, b, "", "", { context: 3 });
 }

@@ -32,6 +32,8 @@ export interface OpenDatabaseOptions {
   migrationsDir?: string;
   log: Logger;
   connectTimeoutMs?: number;
+  /** A new embedded database's template (tests); default: the one scripts/pglite-template.mjs writes, if present. */
+  templateFile?: string;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
@@ -97,7 +99,7 @@ async function openEmbedded(migrations: ReturnType<typeof readMigrations>, opts:
   }
   let db: PGlite;
   try {
-    db = await PGlite.create(dir);
+    db = await createPGlite(dir, opts);
   } catch (e) {
     release();
     throw new UnavailableError("database", `cannot open the embedded database in ${dir}: ${describeError(e)}`, { cause: e });
@@ -128,6 +130,39 @@ async function openEmbedded(migrations: ReturnType<typeof readMigrations>, opts:
       release();
     },
   };
+}
+
+/**
+ * Opens (or creates) the embedded cluster. A new data directory is unpacked
+ * from the template scripts/pglite-template.mjs made for this PGlite version,
+ * when there is one: creating a cluster (initdb) is most of a first start's
+ * time. A template that cannot be used is ignored (the cluster is created as
+ * usual) and said in the log.
+ */
+async function createPGlite(dir: string | undefined, opts: OpenDatabaseOptions): Promise<PGlite> {
+  const template = dir && !fs.existsSync(path.join(dir, "PG_VERSION")) ? (opts.templateFile ?? templateFile()) : undefined;
+  if (dir && template) {
+    try {
+      const db = await PGlite.create({ dataDir: dir, loadDataDir: new Blob([fs.readFileSync(template)]) });
+      opts.log.info("embedded database created from its template", { template: path.basename(template) });
+      return db;
+    } catch (e) {
+      opts.log.warn("the embedded database template could not be used; creating the database instead", { template, error: describeError(e) });
+      for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    }
+  }
+  return PGlite.create(dir);
+}
+
+/** .sextant-cache/pglite-<installed version>.tar.gz, if it exists. */
+function templateFile(): string | undefined {
+  try {
+    const { version } = JSON.parse(fs.readFileSync(path.join(process.cwd(), "node_modules", "@electric-sql", "pglite", "package.json"), "utf8")) as { version: string };
+    const file = path.join(process.cwd(), ".sextant-cache", `pglite-${version}.tar.gz`);
+    return fs.existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

@@ -108,13 +108,14 @@ export async function findIntent(db: Db, target: IntentTarget): Promise<IntentRe
 export interface IntentFilter {
   namespace?: string;
   target?: string;
-  kind?: string;
+  /** One kind, or any of several. */
+  kind?: string | readonly string[];
 }
 
 /** Intents with their current revision, ordered by namespace, target, kind. */
 export async function listIntents(db: Db, filter: IntentFilter = {}): Promise<IntentRecord[]> {
   const intents = await db.intent.findMany({
-    where: { namespace: filter.namespace, target: filter.target, kind: filter.kind },
+    where: { namespace: filter.namespace, target: filter.target, kind: typeof filter.kind === "string" || filter.kind === undefined ? filter.kind : { in: [...filter.kind] } },
     orderBy: [{ namespace: "asc" }, { target: "asc" }, { kind: "asc" }],
   });
   if (intents.length === 0) return [];
@@ -141,4 +142,13 @@ export async function getRevision(db: Db, id: string, number: number): Promise<R
   const rev = await db.intentRevision.findUnique({ where: { intentId_number: { intentId: id, number } } });
   if (!rev) throw new NotFoundError(`revision ${number} of intent ${id}`);
   return toRevision(rev);
+}
+
+/** Deletes an intent and its history, if it is still at the revision the caller read. */
+export async function deleteIntent(db: Db, id: string, expectedRevision: number): Promise<void> {
+  const gone = await db.intent.deleteMany({ where: { id, revision: expectedRevision } });
+  if (gone.count === 1) return;
+  const now = await db.intent.findUnique({ where: { id }, select: { revision: true } });
+  if (!now) throw new NotFoundError(`intent ${id}`);
+  throw new ConflictError(`intent ${id} is at revision ${now.revision}, not ${expectedRevision}; reload and try again`);
 }

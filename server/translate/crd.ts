@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { run } from "@bufbuild/cel";
+import { celEnv, parse, plan } from "@bufbuild/cel";
 import { Ajv, type AnySchema, type ValidateFunction } from "ajv";
 import YAML from "yaml";
 
@@ -20,7 +20,8 @@ export interface SchemaProblem {
   message: string;
 }
 
-const CRD_FILE = path.join(process.cwd(), "server", "translate", "crds", "istio-crd-all.gen.yaml");
+/** Istio's CRDs and Slime's SmartLimiter CRD (slime-io/slime 043e38df95fa). */
+const CRD_FILES = ["istio-crd-all.gen.yaml", "microservice.slime.io_smartlimiters.yaml"].map((f) => path.join(process.cwd(), "server", "translate", "crds", f));
 
 type Json = Record<string, unknown>;
 
@@ -32,6 +33,24 @@ function strict(schema: unknown): unknown {
   for (const [k, v] of Object.entries(schema as Json)) s[k] = k === "enum" || k === "x-kubernetes-validations" ? v : strict(v);
   if (s.type === "object" && s.properties && s.additionalProperties === undefined && !s["x-kubernetes-preserve-unknown-fields"]) s.additionalProperties = false;
   return s;
+}
+
+/** Each CEL rule parsed and planned once (parsing on every object cost about a millisecond per rule). */
+const programs = new Map<string, (bindings: { self: never }) => unknown>();
+function program(rule: string): (bindings: { self: never }) => unknown {
+  let p = programs.get(rule);
+  if (!p) {
+    const planned = plan(celEnv(), parse(rule)) as (bindings: { self: never }) => unknown;
+    p = (bindings) => {
+      try {
+        return planned(bindings);
+      } catch (e) {
+        return e;
+      }
+    };
+    programs.set(rule, p);
+  }
+  return p;
 }
 
 function newAjv(): Ajv {
@@ -65,7 +84,7 @@ function newAjv(): Ajv {
         if (/\boldSelf\b/.test(r.rule)) continue;
         let ok: unknown;
         try {
-          ok = run(r.rule, { self: data as never });
+          ok = program(r.rule)({ self: data as never });
         } catch (e) {
           ok = e;
         }
@@ -78,44 +97,88 @@ function newAjv(): Ajv {
   return ajv;
 }
 
-let validators: Map<string, ValidateFunction> | undefined;
+/**
+ * One CRD document of the vendored files, parsed only when a kind it defines is
+ * first validated: parsing all of Istio's CRDs (about 1 MB of YAML) took 0.6 s
+ * of one event-loop turn, most of it for kinds Sextant never validates.
+ */
+interface CrdDocument {
+  text: string;
+  /** Compiled validators by version name, once parsed; each compiles on first use. */
+  versions?: Map<string, ValidateFunction & { compile(): void }>;
+}
 
-/** Compiled validators keyed by "apiVersion/Kind", e.g. "networking.istio.io/v1/VirtualService". */
-function load(): Map<string, ValidateFunction> {
-  if (validators) return validators;
-  const ajv = newAjv();
-  const out = new Map<string, ValidateFunction>();
-  for (const doc of YAML.parseAllDocuments(fs.readFileSync(CRD_FILE, "utf8"))) {
-    const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: unknown } }[] } };
-    if (crd?.kind !== "CustomResourceDefinition" || !crd.spec) continue;
-    for (const v of crd.spec.versions) {
-      if (!v.schema) continue;
-      const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
-      // Compiled lazily: compiling all of Istio's CRDs would cost seconds nobody needs.
-      const schema = strict(v.schema.openAPIV3Schema) as AnySchema;
-      let compiled: ValidateFunction | undefined;
-      const lazy = ((data: unknown) => {
-        compiled ??= ajv.compile(schema);
-        const ok = compiled(data);
-        lazy.errors = compiled.errors;
-        return ok;
-      }) as ValidateFunction;
-      out.set(key, lazy);
+let ajv: Ajv | undefined;
+let documents: Map<string, CrdDocument> | undefined;
+
+/** The vendored CRD documents keyed by "group/Kind", found by their text alone (no parsing). */
+function index(): Map<string, CrdDocument> {
+  if (documents) return documents;
+  const out = new Map<string, CrdDocument>();
+  for (const file of CRD_FILES) {
+    for (const text of fs.readFileSync(file, "utf8").split(/^---[ \t]*$/m)) {
+      const group = /^ {2}group: ["']?([\w.-]+)["']?\s*$/m.exec(text)?.[1];
+      const kind = /^ {4}kind: ["']?(\w+)["']?\s*$/m.exec(text)?.[1];
+      if (group && kind && /^kind: CustomResourceDefinition\s*$/m.test(text)) out.set(`${group}/${kind}`, { text });
     }
   }
-  validators = out;
+  documents = out;
   return out;
+}
+
+function parsed(doc: CrdDocument): Map<string, ValidateFunction & { compile(): void }> {
+  if (doc.versions) return doc.versions;
+  const crd = YAML.parse(doc.text) as { spec: { versions: { name: string; schema?: { openAPIV3Schema: unknown } }[] } };
+  const out = new Map<string, ValidateFunction & { compile(): void }>();
+  for (const v of crd.spec.versions) {
+    if (!v.schema) continue;
+    const schema = strict(v.schema.openAPIV3Schema) as AnySchema;
+    let compiled: ValidateFunction | undefined;
+    const validate = ((data: unknown) => {
+      compiled ??= (ajv ??= newAjv()).compile(schema);
+      const ok = compiled(data);
+      validate.errors = compiled.errors;
+      return ok;
+    }) as ValidateFunction & { compile(): void };
+    validate.compile = () => void (compiled ??= (ajv ??= newAjv()).compile(schema));
+    out.set(v.name, validate);
+  }
+  doc.versions = out;
+  return out;
+}
+
+/** The validator of "group/version" + kind, e.g. "networking.istio.io/v1" VirtualService. */
+function validatorOf(apiVersion: string, kind: string): (ValidateFunction & { compile(): void }) | undefined {
+  const slash = apiVersion.lastIndexOf("/");
+  const doc = index().get(`${apiVersion.slice(0, slash)}/${kind}`);
+  return doc ? parsed(doc).get(apiVersion.slice(slash + 1)) : undefined;
+}
+
+/**
+ * The work of making the given kinds' validators ready, cut into steps of a
+ * few hundred milliseconds at most (parse one document, compile one schema),
+ * so a caller can run them one per event-loop turn instead of stalling it.
+ */
+export function crdWarmUpSteps(kinds: { apiVersion: string; kind: string }[]): (() => void)[] {
+  return kinds.flatMap(({ apiVersion, kind }) => [() => void validatorOf(apiVersion, kind), () => validatorOf(apiVersion, kind)?.compile()]);
 }
 
 /** Problems of one object against its CRD schema; empty when valid. */
 export function validateAgainstCrd(obj: { apiVersion: string; kind: string; metadata?: unknown; spec?: unknown }): SchemaProblem[] {
-  const validate = load().get(`${obj.apiVersion}/${obj.kind}`);
+  const validate = validatorOf(obj.apiVersion, obj.kind);
   if (!validate) return [{ path: "", message: `no CRD schema for ${obj.apiVersion} ${obj.kind}` }];
   // The CRD schema describes spec (and status); apiVersion, kind and metadata are the API server's own.
-  const rest = { spec: obj.spec };
+  // As the API server does, null values of fields that are not nullable are pruned first.
+  const rest = { spec: pruneNulls(obj.spec) };
   if (validate(rest)) return [];
   return (validate.errors ?? []).map((e) => ({
     path: e.instancePath.replace(/^\//, "").replace(/\/(\d+)(?=\/|$)/g, "[$1]").replace(/\//g, ".") || "(root)",
     message: e.keyword === "additionalProperties" ? `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"` : (e.message ?? e.keyword),
   }));
+}
+
+function pruneNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(pruneNulls);
+  if (!v || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v as Json).flatMap(([k, x]) => (x === null ? [] : [[k, pruneNulls(x)]])));
 }

@@ -52,12 +52,12 @@ describe("the xDS snapshot controller", () => {
 });
 
 describe("snapshot consistency", () => {
-  it("names every route that points at a missing cluster, and every cluster without an assignment", async () => {
+  it("names every route that points at a missing cluster, and every EDS cluster without an assignment", async () => {
     const { consistencyProblems } = await import("./snapshot");
     const problems = consistencyProblems({
       listeners: { "a:1": { name: "a:1", api_listener: { routeConfigName: "2" } } },
       routes: { "1": { name: "1", virtual_hosts: [{ name: "a", routes: [{ route: { weighted_clusters: { clusters: [{ name: "c1" }, { name: "c2" }] } } }] }] } },
-      clusters: { c1: { name: "c1" } },
+      clusters: { c1: { name: "c1", type: "EDS" }, local: { name: "local", type: "STATIC" } },
       endpoints: {},
     });
     expect(problems).toEqual([
@@ -95,5 +95,27 @@ describe("the incremental snapshot builder", () => {
     // b's route was reused as the very same encoded object; a's was rebuilt.
     expect(second.resources[route].get("b.default.svc.cluster.local:9080")).toBe(first.resources[route].get("b.default.svc.cluster.local:9080"));
     expect(second.resources[route].get("a.default.svc.cluster.local:9080")!.hash).not.toBe(first.resources[route].get("a.default.svc.cluster.local:9080")!.hash);
+    expect([...second.resources[route].keys()].sort()).toEqual([...scratch.resources[route].keys()].sort());
+  });
+
+  it("keeps each sidecar's own part equal to a build from scratch as services, pods and rate limits change", async () => {
+    const { SnapshotBuilder } = await import("./snapshot");
+    const pod = (n: string, v: string, app = n) => ({ namespace: "default", pod: `${n}-${v}`, workload: `${n}-${v}`, address: "10.0.0.1", ports: [{ name: "grpc", port: 80 }], labels: { app, version: v }, ready: true });
+    const service = (n: string, app = n) => ({ ...svc, name: n, hostname: `${n}.default.svc.cluster.local`, selector: { app } });
+    const meshes = [
+      { revision: 1, namespaces: ["default"], services: [service("a"), service("b")], workloads: [], endpoints: [pod("a", "v1"), pod("b", "v1")] },
+      // a second service selects a's pods; b's pod goes away
+      { revision: 2, namespaces: ["default"], services: [service("a"), service("b"), service("a2", "a")], workloads: [], endpoints: [pod("a", "v1"), pod("a", "v2")] },
+      { revision: 3, namespaces: ["default"], services: [service("a2", "a")], workloads: [], endpoints: [pod("a", "v1")] },
+    ];
+    const limit = { namespace: "default", selector: { app: "a" }, rateLimit: { filters: [{ name: "envoy.filters.http.local_ratelimit", typeUrl: "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", config: { stat_prefix: "x" } }], rateLimits: [], perRoute: {} } };
+    const b = new SnapshotBuilder();
+    for (const [mesh, policies] of [[meshes[0]!, []], [meshes[1]!, []], [meshes[1]!, [limit]], [meshes[2]!, [limit]], [meshes[2]!, []]] as const) {
+      const inc = b.build(mesh, [], [...policies]).proxies!;
+      const scratch = new SnapshotBuilder().build(mesh, [], [...policies]).proxies!;
+      expect([...inc.keys()].sort(), `revision ${mesh.revision}`).toEqual([...scratch.keys()].sort());
+      for (const [k, part] of scratch) expect(inc.get(k)!.digest, `${k} at revision ${mesh.revision}`).toEqual(part.digest);
+    }
+    expect([...b.build(meshes[1]!, []).proxies!.keys()].sort()).toEqual(["a-v1.default", "a-v2.default"]);
   });
 });

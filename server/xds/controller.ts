@@ -3,7 +3,7 @@ import type { IntentDraft } from "../intents/schemas";
 import type { Logger } from "../log";
 import type { MeshRegistry } from "../mesh/registry";
 import type { AdsServer } from "./server";
-import { SnapshotBuilder } from "./snapshot";
+import { type InboundPolicy, SnapshotBuilder } from "./snapshot";
 
 /**
  * Keeps the ADS server's snapshot in step with the mesh and the intents:
@@ -24,6 +24,8 @@ export class XdsController {
       server: AdsServer;
       /** The intents in force (read from the store); undefined while the store is unavailable. */
       intents: () => Promise<IntentDraft[] | undefined>;
+      /** Rate limits for sidecars' inbound listeners (from SmartLimiters). */
+      policies?: () => InboundPolicy[];
       debounceMs: number;
       log: Logger;
     },
@@ -51,7 +53,7 @@ export class XdsController {
     this.running = this.running.then(async () => {
       try {
         const intents = (await this.opts.intents()) ?? [];
-        const snapshot = this.builder.build(this.opts.registry.snapshot(), intents);
+        const snapshot = this.builder.build(this.opts.registry.snapshot(), intents, this.opts.policies?.() ?? []);
         this.opts.server.setSnapshot(snapshot);
         this.lastBuild = { at: new Date().toISOString(), versions: snapshot.versions };
       } catch (e) {

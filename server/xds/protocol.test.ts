@@ -6,8 +6,9 @@ import { intentDraftSchema } from "../intents/schemas";
 import { quietLog } from "../testing/databases";
 import { TYPE, includeDirs, messageType } from "./protos";
 import { buildResources } from "./resources";
+import { inboundChains, inboundResources } from "./inbound";
 import { AdsServer } from "./server";
-import { buildSnapshot } from "./snapshot";
+import { SnapshotBuilder, buildSnapshot } from "./snapshot";
 
 /** The ADS protocol rules, checked with a plain gRPC stream client (not an xDS library). */
 const mesh: MeshSnapshot = {
@@ -163,6 +164,54 @@ describe("ADS protocol", () => {
     s.close();
   });
 
+  it("gives a sidecar its own pod's inbound listener and clusters, other pods not, and pushes a rate limit only to the pods it selects", async () => {
+    type Chain = { filter_chain_match: { destination_port: { value: number } }; filters: { name: string; typed_config: { value: Uint8Array } }[] };
+    const decode = <T,>(type: string, v: Uint8Array) => messageType(type).toObject(messageType(type).decode(v), { enums: String, longs: Number, defaults: false }) as T;
+    const builder = new SnapshotBuilder();
+    server.setSnapshot(builder.build(mesh, [shift(80)]));
+    const sidecar = (pod: string) => ({ ...node, id: `sidecar~10.0.0.1~${pod}.default~default.svc.cluster.local` });
+    const [v1, v2, other] = [open(), open(), open()];
+    for (const [s, pod] of [[v1, "reviews-v1-abc"], [v2, "reviews-v2-abc"], [other, "productpage-v1-xyz"]] as const) s.call.write({ node: sidecar(pod), type_url: TYPE.listener });
+    const [l1, l2, lo] = [await v1.next(), await v2.next(), await other.next()];
+    const names = (r: Response) => r.resources.map((x) => decode<{ name: string }>(TYPE.listener, x.value).name).sort();
+    expect(names(l1)).toEqual(["0.0.0.0_9080", "virtualInbound", "reviews.default.svc.cluster.local:9080"].sort());
+    expect(names(lo)).not.toContain("virtualInbound");
+    const inbound = (r: Response) =>
+      decode<{ address: { socket_address: { port_value: number } }; traffic_direction: string; filter_chains: Chain[] }>(TYPE.listener, r.resources.find((x) => decode<{ name: string }>(TYPE.listener, x.value).name === "virtualInbound")!.value);
+    const vi = inbound(l1);
+    expect(vi).toMatchObject({ address: { socket_address: { port_value: 15006 } }, traffic_direction: "INBOUND" });
+    expect(vi.filter_chains.map((c) => c.filter_chain_match.destination_port.value)).toEqual([9080]);
+    type Hcm = { stat_prefix: string; route_config: { name: string; virtual_hosts: { routes: { route: { cluster: string; rate_limits?: unknown[] }; typed_per_filter_config?: Record<string, { value: Uint8Array }> }[] }[] }; http_filters: { name: string }[] };
+    const hcm = (l: typeof vi) => decode<Hcm>(TYPE.hcm, l.filter_chains[0]!.filters[0]!.typed_config.value);
+    expect(hcm(vi).route_config.virtual_hosts[0]!.routes[0]!.route.cluster).toBe("inbound|9080||");
+    expect(hcm(vi).http_filters.map((f) => f.name)).toEqual(["envoy.filters.http.router"]);
+    v1.call.write({ node: sidecar("reviews-v1-abc"), type_url: TYPE.cluster });
+    const c1 = await v1.next();
+    const local = c1.resources.map((x) => decode<{ name: string; type: string; load_assignment?: unknown }>(TYPE.cluster, x.value)).find((c) => c.name === "inbound|9080||");
+    expect(local).toMatchObject({ type: "STATIC", load_assignment: { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: 9080 } } } }] }] } });
+    for (const [s, r] of [[v1, l1], [v2, l2], [other, lo]] as const) s.call.write({ node: sidecar("x"), type_url: TYPE.listener, version_info: r.version_info, response_nonce: r.nonce });
+    v1.call.write({ node: sidecar("x"), type_url: TYPE.cluster, version_info: c1.version_info, response_nonce: c1.nonce });
+
+    // A rate limit selecting version v1 only: v1's sidecar gets a new listener; v2's and others' nothing.
+    const rateLimit = {
+      filters: [{ name: "envoy.filters.http.local_ratelimit", typeUrl: TYPE.localRateLimit, config: { stat_prefix: "http_local_rate_limiter" } }],
+      rateLimits: [{ actions: [{ generic_key: { descriptor_value: "test" } }] }],
+      perRoute: { "envoy.filters.http.local_ratelimit": { typeUrl: TYPE.localRateLimit, config: { stat_prefix: "http_local_rate_limiter", token_bucket: { max_tokens: 10, tokens_per_fill: 10, fill_interval: "60s" } } } },
+    };
+    server.setSnapshot(builder.build(mesh, [shift(80)], [{ namespace: "default", selector: { app: "reviews", version: "v1" }, rateLimit }]));
+    const l1b = await v1.next();
+    expect(l1b.version_info).not.toBe(l1.version_info);
+    const h = hcm(inbound(l1b));
+    expect(h.http_filters.map((f) => f.name)).toEqual(["envoy.filters.http.local_ratelimit", "envoy.filters.http.router"]);
+    const route = h.route_config.virtual_hosts[0]!.routes[0]!;
+    expect(route.route.rate_limits).toHaveLength(1);
+    expect(decode<{ token_bucket: { max_tokens: number } }>(TYPE.localRateLimit, route.typed_per_filter_config!["envoy.filters.http.local_ratelimit"]!.value).token_bucket.max_tokens).toBe(10);
+    expect(await v2.none()).toBe(true);
+    expect(await other.none(50)).toBe(true);
+    for (const s of [v1, v2, other]) s.close();
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+  });
+
   it("ends a stream with INVALID_ARGUMENT for an unknown type URL or a missing node id, and keeps serving others", async () => {
     const bad = open();
     bad.call.write({ node, type_url: "type.googleapis.com/envoy.config.Bogus" });
@@ -232,6 +281,22 @@ describe("ADS protocol", () => {
     again.close();
   });
 
+  it("delta: a sidecar's wildcard LDS holds its own inbound listener, and loses it when its pod goes", async () => {
+    const builder = new SnapshotBuilder();
+    server.setSnapshot(builder.build(mesh, [shift(80)]));
+    const s = openDelta();
+    const n = { ...node, id: "sidecar~10.0.0.1~reviews-v2-abc.default~default.svc.cluster.local" };
+    s.call.write({ node: n, type_url: TYPE.listener });
+    const r = await s.next();
+    expect(r.resources.map((x) => x.name)).toContain("virtualInbound");
+    s.call.write({ node: n, type_url: TYPE.listener, response_nonce: r.nonce });
+    server.setSnapshot(builder.build({ ...mesh, endpoints: mesh.endpoints.filter((e) => e.pod !== "reviews-v2-abc") }, [shift(80)]));
+    const r2 = await s.next();
+    expect(r2.removed_resources).toContain("virtualInbound");
+    s.close();
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+  });
+
   it("delta: records a NACK from error_detail", async () => {
     const s = openDelta();
     const n = { ...node, id: "delta-nack" };
@@ -269,6 +334,13 @@ describe("resources round-trip through Envoy's real message types", () => {
         const back = msg.toObject(msg.decode(encoded.any.value), { longs: String, enums: String, defaults: false });
         expect(norm(back), `${type} ${name}`).toEqual(norm(built));
       }
+    }
+    // A sidecar's own inbound clusters too.
+    const part = new SnapshotBuilder().build(mesh, intents).proxies!.get("reviews-v1-abc.default")!;
+    const built = inboundResources(inboundChains([{ port: 9080, host: "reviews.default.svc.cluster.local" }])).clusters;
+    for (const c of part.resources[TYPE.cluster]) {
+      const back = messageType(TYPE.cluster).toObject(messageType(TYPE.cluster).decode(c.any.value), { longs: String, enums: String, defaults: false });
+      expect(norm(back), c.name).toEqual(norm(built[c.name]));
     }
   });
 });

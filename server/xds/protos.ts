@@ -17,6 +17,10 @@ export const TYPE = {
   hcm: "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
   router: "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
   fault: "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault",
+  localRateLimit: "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+  rateLimit: "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+  originalDst: "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
+  typedStruct: "type.googleapis.com/udpa.type.v1.TypedStruct",
 } as const;
 
 export function depsDir(): string {
@@ -40,6 +44,10 @@ const FILES = [
   "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto",
   "envoy/extensions/filters/http/router/v3/router.proto",
   "envoy/extensions/filters/http/fault/v3/fault.proto",
+  "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto",
+  "envoy/extensions/filters/http/ratelimit/v3/rate_limit.proto",
+  "envoy/extensions/filters/listener/original_dst/v3/original_dst.proto",
+  "udpa/type/v1/typed_struct.proto",
 ];
 
 let root: protobuf.Root | undefined;
@@ -96,4 +104,69 @@ export function unknownFields(type: protobuf.Type, obj: unknown, at: string): st
     }
   }
   return undefined;
+}
+
+const WRAPPERS = new Set(["DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue", "StringValue", "BytesValue"].map((n) => `.google.protobuf.${n}`));
+const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * Protobuf JSON (what Istio reads in an EnvoyFilter's typed_config: durations
+ * as "60s", wrappers as plain values, lowerCamel or original field names,
+ * Any as {"@type": ..., fields}) -> the plain object protobufjs encodes.
+ * A udpa TypedStruct is resolved to its real type, so an Any here always
+ * decodes as the Envoy message it names. Unknown fields, enum values and
+ * malformed durations are errors naming their path.
+ */
+export function fromProtoJson(typeUrl: string, json: unknown): Record<string, unknown> {
+  return convert(messageType(typeUrl), json, typeUrl.replace(/^.*\//, "")) as Record<string, unknown>;
+}
+
+/** An Any from protobuf JSON with "@type" (or a TypedStruct naming its real type). */
+export function anyFromProtoJson(json: Record<string, unknown>, at = ""): { type_url: string; value: Buffer } {
+  const { "@type": typeUrl, ...rest } = json;
+  if (typeof typeUrl !== "string") throw new Error(`${at || "(root)"}: an Any needs "@type"`);
+  if (typeUrl === TYPE.typedStruct) {
+    if (typeof rest.type_url !== "string") throw new Error(`${at}type_url: a TypedStruct needs type_url`);
+    return anyFromProtoJson({ "@type": rest.type_url, ...((rest.value as Record<string, unknown>) ?? {}) }, `${at}value.`);
+  }
+  const type = messageType(typeUrl);
+  const obj = convert(type, rest, at) as Record<string, unknown>;
+  return { type_url: typeUrl, value: Buffer.from(type.encode(type.fromObject(obj)).finish()) };
+}
+
+function convert(type: protobuf.Type, json: unknown, at: string): unknown {
+  const name = type.fullName;
+  if (name === ".google.protobuf.Duration") {
+    const m = typeof json === "string" ? /^(-?\d+)(?:\.(\d{1,9}))?s$/.exec(json) : null;
+    if (!m) throw new Error(`${at}: a duration must be written like "60s" or "0.5s", got ${JSON.stringify(json)}`);
+    return { seconds: Number(m[1]), nanos: m[2] ? Number(m[2].padEnd(9, "0")) * (m[1]!.startsWith("-") ? -1 : 1) : 0 };
+  }
+  if (WRAPPERS.has(name)) {
+    if (json !== null && typeof json === "object") throw new Error(`${at}: a ${name.slice(17)} is written as a plain value, got an object`);
+    return { value: json };
+  }
+  if (name === ".google.protobuf.Any") return anyFromProtoJson(json as Record<string, unknown>, `${at}.`);
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new Error(`${at}: expected an object for ${name.slice(1)}`);
+  const out: Record<string, unknown> = {};
+  const byJsonName = new Map(Object.values(type.fields).flatMap((f) => [[f.name, f] as const, [camel(f.name), f] as const]));
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    const field = byJsonName.get(k);
+    const path = at ? `${at}.${k}` : k;
+    if (!field) throw new Error(`${path}: unknown field of ${name.slice(1)}`);
+    field.resolve();
+    const one = (x: unknown, p: string): unknown => {
+      if (field.resolvedType instanceof protobuf.Type) return convert(field.resolvedType, x, p);
+      if (field.resolvedType instanceof protobuf.Enum) {
+        if (typeof x === "string" && !(x in field.resolvedType.values)) throw new Error(`${p}: ${JSON.stringify(x)} is not one of ${Object.keys(field.resolvedType.values).join(", ")}`);
+        return x;
+      }
+      return x;
+    };
+    if (field.map) out[field.name] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([mk, mv]) => [mk, one(mv, `${path}.${mk}`)]));
+    else if (field.repeated) {
+      if (!Array.isArray(v)) throw new Error(`${path}: expected a list`);
+      out[field.name] = v.map((x, i) => one(x, `${path}[${i}]`));
+    } else out[field.name] = one(v, path);
+  }
+  return out;
 }

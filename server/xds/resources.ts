@@ -1,6 +1,7 @@
 import type { IntentDraft, RequestMatch, SpecOf, StringMatch } from "../intents/schemas";
 import { durationMs } from "../intents/schemas";
-import type { MeshSnapshot } from "../mesh/model";
+import { type MeshSnapshot, selects } from "../mesh/model";
+import { candidatePods } from "../mesh/index";
 import { subsetsOf } from "../mesh/subsets";
 import { TYPE, toAny } from "./protos";
 
@@ -156,28 +157,23 @@ export function serviceInputs(mesh: MeshSnapshot, intents: IntentDraft[]): Servi
     const k = `${i.namespace}/${i.target}`;
     byTarget.set(k, [...(byTarget.get(k) ?? []), i]);
   }
-  // Pods indexed by namespace and app label: most selectors are {app: x}, so most services
-  // look at their own pods only instead of scanning the namespace.
-  const byNs = new Map<string, MeshSnapshot["endpoints"]>();
-  const byApp = new Map<string, MeshSnapshot["endpoints"]>();
-  for (const e of mesh.endpoints) {
-    (byNs.get(e.namespace) ?? byNs.set(e.namespace, []).get(e.namespace)!).push(e);
-    const k = `${e.namespace}/${e.labels.app ?? ""}`;
-    (byApp.get(k) ?? byApp.set(k, []).get(k)!).push(e);
-  }
-  const selected = (service: MeshSnapshot["services"][number]) => {
-    const entries = Object.entries(service.selector);
-    if (entries.length === 0) return [];
-    const pool = service.selector.app !== undefined ? (byApp.get(`${service.namespace}/${service.selector.app}`) ?? []) : (byNs.get(service.namespace) ?? []);
-    return pool.filter((e) => entries.every(([k, v]) => e.labels[k] === v));
-  };
-  return [...mesh.services]
-    .sort((a, b) => (a.hostname < b.hostname ? -1 : 1))
-    .map((service) => ({
-      service,
-      endpoints: selected(service),
-      intents: (byTarget.get(`${service.namespace}/${service.name}`) ?? []).sort((a, b) => (a.kind < b.kind ? -1 : 1)),
-    }));
+  return meshServices(mesh).map(({ service, endpoints }) => ({
+    service,
+    endpoints,
+    intents: (byTarget.get(`${service.namespace}/${service.name}`) ?? []).sort((a, b) => (a.kind < b.kind ? -1 : 1)),
+  }));
+}
+
+const splitCache = new WeakMap<MeshSnapshot, { service: MeshSnapshot["services"][number]; endpoints: MeshSnapshot["endpoints"] }[]>();
+
+/** Services in hostname order with the pods each selects; a published mesh snapshot is immutable, so this is kept per snapshot. */
+function meshServices(mesh: MeshSnapshot) {
+  const hit = splitCache.get(mesh);
+  if (hit) return hit;
+  const selected = (service: MeshSnapshot["services"][number]) => candidatePods(mesh, service.namespace, service.selector).filter((e) => selects(service.selector, e.labels));
+  const out = [...mesh.services].sort((a, b) => (a.hostname < b.hostname ? -1 : 1)).map((service) => ({ service, endpoints: selected(service) }));
+  splitCache.set(mesh, out);
+  return out;
 }
 
 /** One service's listeners, routes, clusters and load assignments. */

@@ -2,7 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "../log";
 import { includeDirs } from "./protos";
-import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES } from "./snapshot";
+import { nodeProxyKey } from "./node";
+import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES, resourcesFor } from "./snapshot";
 
 /**
  * Sextant's ADS server (envoy.service.discovery.v3.AggregatedDiscoveryService),
@@ -21,6 +22,8 @@ import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES } from "./
  * and receive only resources that changed since what the stream holds (from
  * initial_resource_versions or what was sent), plus the names removed.
  * Unknown type URLs end that stream with INVALID_ARGUMENT; others keep going.
+ * An Envoy sidecar whose node id names a pod (sidecar~ip~pod.ns~...) also
+ * receives that pod's own inbound listener and clusters (Snapshot.proxies).
  */
 export interface TypeStatus {
   typeUrl: string;
@@ -76,6 +79,8 @@ interface StreamState {
   call: Stream;
   nodeId: string;
   cluster: string;
+  /** "<pod>.<namespace>" for sidecars that name their pod. */
+  proxy?: string;
   connectedAt: Date;
   types: Map<TypeUrl, TypeStatus>;
   /** What was last sent per type, for the config dump and to tell what changed. */
@@ -115,10 +120,11 @@ export class AdsServer {
         continue;
       }
       for (const [type, status] of st.types) {
-        if (status.sentVersion === s.versions[type]) continue;
+        const view = resourcesFor(s, type, st.proxy);
+        if (status.sentVersion === view.version) continue;
         if (status.subscribed !== "*") {
           const before = new Map((st.sent.get(type) ?? []).map((r) => [r.name, r.hash]));
-          const same = status.subscribed.every((n) => before.get(n) === s.resources[type].get(n)?.hash);
+          const same = status.subscribed.every((n) => before.get(n) === view.all.get(n)?.hash);
           if (same) continue;
         }
         this.send(st, type);
@@ -145,6 +151,11 @@ export class AdsServer {
     const s = this.server;
     this.server = undefined;
     if (s) await new Promise<void>((resolve) => s.tryShutdown(() => resolve()));
+  }
+
+  /** The snapshot being served now. */
+  current(): Snapshot | undefined {
+    return this.snapshot;
   }
 
   /** Every connected proxy and, per type, what it was sent and what it said. */
@@ -188,6 +199,7 @@ export class AdsServer {
       if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
       st.nodeId = req.node.id;
       st.cluster = req.node.cluster ?? "";
+      st.proxy = nodeProxyKey(req.node.id);
     }
     const type = req.type_url as TypeUrl;
     if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
@@ -259,7 +271,7 @@ export class AdsServer {
     const d = st.delta?.get(type);
     const status = st.types.get(type);
     if (!snap || !d || !status) return false;
-    const all = snap.resources[type];
+    const { all, version } = resourcesFor(snap, type, st.proxy);
     const wanted = d.wildcard ? [...all.keys()] : [...d.names];
     const changed = wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined && d.known.get(r.name) !== r.hash);
     const removed = [...d.known.keys()].filter((n) => !all.has(n) && (d.wildcard || d.names.has(n)));
@@ -267,12 +279,12 @@ export class AdsServer {
     for (const r of changed) d.known.set(r.name, r.hash);
     for (const n of removed) d.known.delete(n);
     const nonce = String(++this.nonce);
-    status.sentVersion = snap.versions[type];
+    status.sentVersion = version;
     status.sentNonce = nonce;
     status.lastPush = new Date().toISOString();
     st.sent.set(type, wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined));
     st.call.write({
-      system_version_info: snap.versions[type],
+      system_version_info: version,
       type_url: type,
       nonce,
       resources: changed.map((r) => ({ name: r.name, version: r.hash, resource: r.any })),
@@ -285,13 +297,13 @@ export class AdsServer {
     const snap = this.snapshot;
     const status = st.types.get(type);
     if (!snap || !status) return;
-    const all = snap.resources[type];
+    const { all, version } = resourcesFor(snap, type, st.proxy);
     const resources = status.subscribed === "*" ? [...all.values()] : status.subscribed.map((n) => all.get(n)).filter((r) => r !== undefined);
     const nonce = String(++this.nonce);
-    status.sentVersion = snap.versions[type];
+    status.sentVersion = version;
     status.sentNonce = nonce;
     status.lastPush = new Date().toISOString();
     st.sent.set(type, resources);
-    st.call.write({ version_info: snap.versions[type], resources: resources.map((r) => r.any), type_url: type, nonce });
+    st.call.write({ version_info: version, resources: resources.map((r) => r.any), type_url: type, nonce });
   }
 }

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { TYPE, messageType, toAny } from "./protos";
+import { TYPE, anyFromProtoJson, messageType, toAny } from "./protos";
 import { type ApiListenerSpec, type EnvoyResources, type ServiceInput, type SocketListenerSpec, buildServiceResources, serviceInputs, sidecarResources } from "./resources";
+import { type InboundListenerSpec, type InboundPort, type InboundRateLimit, inboundChains, inboundResources, inboundRouteConfiguration, proxyKey, serviceInboundPorts } from "./inbound";
 import type { IntentDraft } from "../intents/schemas";
 import type { MeshSnapshot } from "../mesh/model";
+import { selects } from "../mesh/model";
 
 /**
  * An immutable, consistent set of resources to serve, encoded once. Each type
@@ -25,6 +27,40 @@ export interface EncodedResource {
 export interface Snapshot {
   resources: Record<TypeUrl, Map<string, EncodedResource>>;
   versions: Record<TypeUrl, string>;
+  /**
+   * What differs per proxy: an Envoy sidecar's inbound listener and clusters
+   * for its own pod, keyed by "<pod>.<namespace>" (from its node id). A proxy
+   * receives the shared resources plus its own; see resourcesFor().
+   */
+  proxies?: Map<string, ProxyPart>;
+}
+
+/** One pod's own resources; pods with the same inbound configuration share one. */
+export interface ProxyPart {
+  resources: Record<TypeUrl, EncodedResource[]>;
+  digest: Record<TypeUrl, string>;
+}
+
+/** Rate limits for the inbound side of the pods a selector picks (from SmartLimiters). */
+export interface InboundPolicy {
+  namespace: string;
+  selector: Record<string, string>;
+  /** The service port (or the pod's own port) to limit; every port when absent. */
+  port?: number;
+  rateLimit: InboundRateLimit;
+}
+
+/**
+ * The resources of one type a proxy should see, and their version: the
+ * shared ones plus its pod's own (same-named own resources win). Without a
+ * part of its own, the shared map itself (no copy).
+ */
+export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefined): { all: Map<string, EncodedResource>; version: string } {
+  const part = proxy ? s.proxies?.get(proxy) : undefined;
+  if (!part || part.resources[type].length === 0) return { all: s.resources[type], version: s.versions[type] };
+  const all = new Map(s.resources[type]);
+  for (const r of part.resources[type]) all.set(r.name, r);
+  return { all, version: createHash("sha256").update(s.versions[type]).update("\0").update(part.digest[type]).digest("hex").slice(0, 16) };
 }
 
 export class InconsistentSnapshotError extends Error {}
@@ -32,6 +68,7 @@ export class InconsistentSnapshotError extends Error {}
 export function consistencyProblems(r: EnvoyResources): string[] {
   const problems: string[] = [];
   for (const l of Object.values(r.listeners)) {
+    if (l.inbound) continue; // inline route configurations
     const rc = ((l.api_listener ?? l.socket) as ApiListenerSpec | SocketListenerSpec).routeConfigName;
     if (!r.routes[rc]) problems.push(`listener ${String(l.name)} names route configuration ${rc}, which does not exist`);
   }
@@ -46,7 +83,7 @@ export function consistencyProblems(r: EnvoyResources): string[] {
       }
     }
   }
-  for (const name of Object.keys(r.clusters)) if (!r.endpoints[name]) problems.push(`EDS cluster ${name} has no load assignment`);
+  for (const [name, c] of Object.entries(r.clusters)) if (c.type === "EDS" && !r.endpoints[name]) problems.push(`EDS cluster ${name} has no load assignment`);
   return problems;
 }
 
@@ -63,6 +100,33 @@ function hcm(routeConfigName: string, statPrefix?: string) {
 }
 
 function encodeListener(l: Record<string, unknown>): Record<string, unknown> {
+  if (l.inbound) {
+    const spec = l.inbound as InboundListenerSpec;
+    return {
+      name: l.name,
+      address: { socket_address: { address: "0.0.0.0", port_value: 15006 } },
+      listener_filters: [{ name: "envoy.filters.listener.original_dst", typed_config: toAny(TYPE.originalDst, {}) }],
+      use_original_dst: { value: true },
+      filter_chains: spec.chains.map((c) => ({
+        name: `0.0.0.0_${c.port}`,
+        filter_chain_match: { destination_port: { value: c.port } },
+        filters: [
+          {
+            name: "envoy.filters.network.http_connection_manager",
+            typed_config: toAny(TYPE.hcm, {
+              stat_prefix: `inbound_0.0.0.0_${c.port}`,
+              route_config: inboundRouteConfiguration(c, (t, o) => anyFromProtoJson({ "@type": t, ...o })),
+              http_filters: [
+                ...(c.rateLimit?.filters ?? []).map((f) => ({ name: f.name, typed_config: anyFromProtoJson({ "@type": f.typeUrl, ...f.config }) })),
+                { name: "envoy.filters.http.router", typed_config: toAny(TYPE.router, {}) },
+              ],
+            }),
+          },
+        ],
+      })),
+      traffic_direction: "INBOUND",
+    };
+  }
   if (l.socket) {
     const spec = l.socket as SocketListenerSpec;
     return {
@@ -121,15 +185,19 @@ export function buildSnapshot(r: EnvoyResources): Snapshot {
  */
 export class SnapshotBuilder {
   private cache = new Map<string, CacheEntry>();
-  private shared: (CacheEntry & { key: string }) | undefined;
+  private shared: (Built & { key: string }) | undefined;
 
-  build(mesh: MeshSnapshot, intents: IntentDraft[]): Snapshot {
+  private parts = new Map<string, ProxyPart>();
+  private proxyState: { entries: Map<string, CacheEntry>; policiesKey: string; sources: Map<string, CacheEntry[]>; out: Map<string, ProxyPart>; keys: Map<string, string> } | undefined;
+  private last: { entries: Map<string, Built>; resources: Record<TypeUrl, Map<string, EncodedResource>> } | undefined;
+
+  build(mesh: MeshSnapshot, intents: IntentDraft[], policies: InboundPolicy[] = []): Snapshot {
     const next = new Map<string, CacheEntry>();
     for (const input of serviceInputs(mesh, intents)) {
       const id = `${input.service.namespace}/${input.service.name}`;
       const key = inputKey(input);
       const hit = this.cache.get(id);
-      if (hit && hit.key === key) {
+      if (hit && sameInput(hit.key, key)) {
         next.set(id, hit);
         continue;
       }
@@ -146,9 +214,10 @@ export class SnapshotBuilder {
         const port = name.slice(name.lastIndexOf(":") + 1);
         vhosts.set(port, [...(vhosts.get(port) ?? []), ...(rc.virtual_hosts as Record<string, unknown>[]).map((vh) => encodeVirtualHost(vh))]);
       }
-      next.set(id, { key, encoded, digest, routes: plain.routes, vhosts });
+      next.set(id, { id, key, encoded, digest, routes: plain.routes, vhosts, inbound: serviceInboundPorts(input) });
     }
     this.cache = next;
+    const proxies = this.buildProxyParts(mesh, next, policies);
     // Sidecars' shared per-port listener and route configuration, rebuilt only when a service's routes changed.
     const sharedKey = [...next.values()].map((e) => e.digest[TYPE.route]).join(",");
     if (this.shared?.key !== sharedKey) {
@@ -161,25 +230,134 @@ export class SnapshotBuilder {
         encoded[TYPE.route].push({ name, any: { type_url: TYPE.route, value }, hash: createHash("sha256").update(value).digest("hex").slice(0, 16) });
       }
       const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
-      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map() };
+      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), inbound: new Map() };
     }
-    const entries: [string, CacheEntry][] = [...next, ["*sidecar", this.shared]];
-    const resources = Object.fromEntries(XDS_TYPES.map((t) => [t, new Map<string, EncodedResource>()])) as Record<TypeUrl, Map<string, EncodedResource>>;
+    const entries = new Map<string, Built>([...next, ["*sidecar", this.shared]]);
+    // The last snapshot's maps are reused for types no entry changed, and otherwise copied with
+    // only the changed entries' resources swapped (a map copy is far cheaper than re-inserting
+    // every resource of a large mesh). Published maps are never modified.
+    const prev = this.last;
+    const resources = {} as Record<TypeUrl, Map<string, EncodedResource>>;
     const versions = {} as Record<TypeUrl, string>;
     for (const t of XDS_TYPES) {
-      const h = createHash("sha256");
+      let changed = !prev || prev.entries.size !== entries.size;
+      if (!changed) for (const [id, e] of entries) if (prev!.entries.get(id)?.digest[t] !== e.digest[t] && (changed = true)) break;
+      const map = !prev ? new Map<string, EncodedResource>() : changed ? new Map(prev.resources[t]) : prev.resources[t];
+      if (prev && changed) for (const [id, e] of prev.entries) if (entries.get(id) !== e) for (const r of e.encoded[t]) map.delete(r.name);
+      const parts: string[] = [];
       for (const [id, e] of entries) {
-        for (const r of e.encoded[t]) resources[t].set(r.name, r);
-        h.update(id).update("\0").update(e.digest[t]).update("\0");
+        if (changed && (!prev || prev.entries.get(id) !== e)) for (const r of e.encoded[t]) map.set(r.name, r);
+        parts.push(id, e.digest[t]);
       }
-      versions[t] = h.digest("hex").slice(0, 16);
+      resources[t] = map;
+      versions[t] = createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
     }
-    return { resources, versions };
+    this.last = { entries, resources };
+    return { resources, versions, proxies };
+  }
+
+  /**
+   * Each pod's inbound listener and clusters, from the ports its services
+   * reach it on and the rate limits that select it. Only pods of services
+   * that changed are looked at again (all of them when the rate limits
+   * changed); pods whose inbound configuration is the same share one encoded
+   * part, kept across builds.
+   */
+  private buildProxyParts(mesh: MeshSnapshot, next: Map<string, CacheEntry>, policies: InboundPolicy[]): Map<string, ProxyPart> {
+    const policiesKey = JSON.stringify(policies);
+    const last = this.proxyState;
+    let sources: Map<string, CacheEntry[]>;
+    let dirty: Iterable<string>;
+    if (!last || last.policiesKey !== policiesKey) {
+      sources = new Map();
+      for (const e of next.values()) for (const pod of e.inbound.keys()) (sources.get(pod) ?? sources.set(pod, []).get(pod)!).push(e);
+      dirty = sources.keys();
+    } else {
+      const changed: CacheEntry[] = [];
+      const pods = new Set<string>();
+      for (const [id, e] of next) {
+        const before = last.entries.get(id);
+        if (before === e) continue;
+        changed.push(e);
+        for (const pod of e.inbound.keys()) pods.add(pod);
+        if (before) for (const pod of before.inbound.keys()) pods.add(pod);
+      }
+      for (const [id, before] of last.entries) if (!next.has(id)) for (const pod of before.inbound.keys()) pods.add(pod);
+      if (pods.size === 0) {
+        this.proxyState = { ...last, entries: next };
+        return last.out;
+      }
+      sources = new Map(last.sources);
+      for (const pod of pods) {
+        const from = [...(last.sources.get(pod) ?? []).filter((e) => next.get(e.id) === e), ...changed.filter((e) => e.inbound.has(pod))];
+        if (from.length) sources.set(pod, from);
+        else sources.delete(pod);
+      }
+      dirty = pods;
+    }
+    const endpoints = policies.length ? new Map<string, MeshSnapshot["endpoints"][number]>(mesh.endpoints.map((e) => [proxyKey(e.pod, e.namespace), e])) : undefined;
+    const full = !last || last.policiesKey !== policiesKey;
+    const out = full ? new Map<string, ProxyPart>() : new Map(last.out);
+    const keys = full ? new Map<string, string>() : new Map(last.keys);
+    for (const pod of dirty) {
+      const from = sources.get(pod);
+      if (!from) {
+        out.delete(pod);
+        keys.delete(pod);
+        continue;
+      }
+      const ports = from.flatMap((e) => e.inbound.get(pod)!);
+      const ep = endpoints?.get(pod);
+      const limits = new Map<number, InboundRateLimit>();
+      if (ep) {
+        for (const pol of policies) {
+          if (pol.namespace !== ep.namespace || !selects(pol.selector, ep.labels)) continue;
+          // A limit's port is the service port (as a SmartLimiter's target names it) or the pod's own.
+          for (const p of new Map(ports.filter((x) => pol.port === undefined || pol.port === x.servicePort || pol.port === x.port).map((x) => [x.port, x])).keys()) limits.set(p, merge(limits.get(p), pol.rateLimit));
+        }
+      }
+      const chains = inboundChains(ports, limits);
+      const key = JSON.stringify(chains);
+      let part = this.parts.get(key);
+      if (!part) {
+        const plain = inboundResources(chains);
+        const encoded = encodeAll({ listeners: plain.listeners, routes: {}, clusters: plain.clusters, endpoints: {} });
+        const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
+        part = { resources: encoded, digest };
+        this.parts.set(key, part);
+      }
+      out.set(pod, part);
+      keys.set(pod, key);
+    }
+    // Forget parts no pod uses any more.
+    if (this.parts.size > 2 * new Set(keys.values()).size + 16) {
+      const used = new Set(keys.values());
+      for (const k of this.parts.keys()) if (!used.has(k)) this.parts.delete(k);
+    }
+    this.proxyState = { entries: next, policiesKey, sources, out, keys };
+    return out;
   }
 }
 
+/** Two rate limits on the same port: filters once each, actions and per-route descriptors together. */
+function merge(a: InboundRateLimit | undefined, b: InboundRateLimit): InboundRateLimit {
+  if (!a) return b;
+  const filters = [...a.filters, ...b.filters.filter((f) => !a.filters.some((x) => x.name === f.name))];
+  const perRoute = { ...a.perRoute };
+  for (const [k, v] of Object.entries(b.perRoute)) {
+    const prev = perRoute[k];
+    const [pd, vd] = [prev?.config.descriptors, v.config.descriptors];
+    // Two local rate limits on one route: one filter config holding both sets of descriptors.
+    perRoute[k] = prev && Array.isArray(pd) && Array.isArray(vd) ? { ...prev, config: { ...prev.config, descriptors: [...pd, ...vd] } } : v;
+  }
+  return { filters, rateLimits: [...a.rateLimits, ...b.rateLimits], perRoute };
+}
+
+type Built = Omit<CacheEntry, "key" | "id">;
+
 interface CacheEntry {
-  key: string;
+  id: string;
+  key: InputKey;
   encoded: Encoded;
   /** The service's route configurations, from which sidecars' shared ones are made. */
   routes: Record<string, Record<string, unknown>>;
@@ -187,6 +365,8 @@ interface CacheEntry {
   vhosts: Map<string, Buffer[]>;
   /** Per type, a digest of this service's resources: versions combine these. */
   digest: Record<TypeUrl, string>;
+  /** Per pod ("<pod>.<namespace>"), the ports it serves for this service. */
+  inbound: Map<string, InboundPort[]>;
 }
 
 function encodeVirtualHost(vh: Record<string, unknown>): Buffer {
@@ -220,6 +400,38 @@ function varint(n: number): Buffer {
   return Buffer.from(bytes);
 }
 
-function inputKey(input: ServiceInput): string {
-  return JSON.stringify([input.service, input.endpoints, input.intents]);
+/**
+ * What a service's resources depend on. Mesh objects are immutable once
+ * published, so the same service and pod objects as last time are the same
+ * input without looking inside; otherwise (a new registry snapshot) their
+ * JSON is compared. Intents' JSON is compared too, computed once per intent
+ * object.
+ */
+interface InputKey {
+  service: object;
+  endpoints: object[];
+  json: string;
+  intents: string;
+}
+
+function inputKey(input: ServiceInput): InputKey {
+  return { service: input.service, endpoints: input.endpoints, json: "", intents: input.intents.map(jsonOf).join("\u0001") };
+}
+
+/** An intent's JSON, once per intent object (the runtime hands over the same object while its revision stands). */
+const intentJson = new WeakMap<object, string>();
+function jsonOf(o: object): string {
+  let j = intentJson.get(o);
+  if (j === undefined) intentJson.set(o, (j = JSON.stringify(o)));
+  return j;
+}
+
+function sameInput(a: InputKey, b: InputKey): boolean {
+  if (a.intents !== b.intents) return false;
+  if (a.service === b.service && a.endpoints.length === b.endpoints.length && a.endpoints.every((e, i) => e === b.endpoints[i])) return true;
+  return mesh(a) === mesh(b);
+}
+
+function mesh(k: InputKey): string {
+  return (k.json ||= JSON.stringify([k.service, k.endpoints]));
 }

@@ -3,6 +3,9 @@ import type { Runtime } from "../runtime";
 import { TYPE, messageType } from "./protos";
 import type { ProxyConnection, TypeStatus } from "./server";
 import { XDS_TYPES } from "./snapshot";
+import { parseNodeId } from "./node";
+
+export { parseNodeId };
 
 /**
  * Proxy status, as `istioctl proxy-status` shows it: every connected proxy,
@@ -18,17 +21,6 @@ export const TYPE_NAMES: Record<string, "listener" | "route" | "cluster" | "endp
   [TYPE.cluster]: "cluster",
   [TYPE.endpoint]: "endpoint",
 };
-
-/** Istio's node id: sidecar~10.1.2.3~reviews-v2-xyz.default~default.svc.cluster.local; anything else is kept as is. */
-export function parseNodeId(id: string): { kind: string; ip?: string; pod?: string; namespace?: string } {
-  const parts = id.split("~");
-  if (parts.length === 4) {
-    const [kind, ip, podNs] = parts as [string, string, string, string];
-    const dot = podNs.lastIndexOf(".");
-    return { kind, ip, pod: dot > 0 ? podNs.slice(0, dot) : podNs, namespace: dot > 0 ? podNs.slice(dot + 1) : undefined };
-  }
-  return { kind: "proxyless" };
-}
 
 export function syncState(t: TypeStatus | undefined): SyncState {
   if (!t?.sentVersion) return "NOT SENT";

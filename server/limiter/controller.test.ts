@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import type { Endpoint } from "../mesh/model";
+import { MemoryRegistry } from "../mesh/registry";
+import { quietLog } from "../testing/databases";
+import { LimiterController, type LimiterControllerOptions, type StoredLimiter, diffOf } from "./controller";
+import { DEFAULT_RLS } from "./envoyfilter";
+import { parseSmartLimiter } from "./schema";
+import { TYPE, anyFromProtoJson, messageType } from "../xds/protos";
+
+/** A controller over `registry` and fixed stored limiters, driven by the test (the interval never fires). */
+function controllerOf(registry: MemoryRegistry, limiters: StoredLimiter[], extra: Partial<LimiterControllerOptions> = {}) {
+  return new LimiterController({
+    registry,
+    load: async () => limiters,
+    inputs: () => ({ traffic: undefined, prometheus: undefined, handlers: {}, windowSeconds: 60 }),
+    intervalMs: 3_600_000,
+    rls: DEFAULT_RLS,
+    onPolicies: () => {},
+    log: quietLog,
+    ...extra,
+  });
+}
+
+const pod = (name: string, version: string): Endpoint => ({ namespace: "default", pod: name, workload: `reviews-${version}`, address: "10.0.0.1", ports: [{ name: "http", port: 9080 }], labels: { app: "reviews", version }, ready: true });
+
+describe("the SmartLimiter controller", () => {
+  it("re-evaluates when endpoints change, without waiting for the interval", async () => {
+    const registry = new MemoryRegistry();
+    registry.update((w) => {
+      w.upsertService({ namespace: "default", name: "reviews", hostname: "reviews.default.svc.cluster.local", labels: {}, selector: { app: "reviews" }, ports: [{ name: "http", port: 9080, protocol: "HTTP", targetPortName: "http" }] });
+      w.upsertEndpoint(pod("reviews-v1-a", "v1"));
+    });
+    const parsed = parseSmartLimiter({
+      apiVersion: "microservice.slime.io/v1alpha2",
+      kind: "SmartLimiter",
+      metadata: { name: "reviews", namespace: "default" },
+      spec: { sets: { _base: { descriptor: [{ action: { quota: "90/{{._base.pod}}", fill_interval: { seconds: 60 }, strategy: "average", headers_to_add: [{ key: "x-limited-by", value: "sextant" }] }, condition: "{{._base.pod}} > 1", target: { port: 9080 } }] } } },
+    });
+    if ("problems" in parsed) throw new Error(JSON.stringify(parsed.problems));
+    let policyChanges = 0;
+    const c = controllerOf(registry, [{ id: "x", revision: 1, limiter: parsed.limiter }], { onPolicies: () => policyChanges++, debounceMs: 20 });
+    await c.start();
+    try {
+      expect(c.status()[0]!.evaluation!.descriptors[0]).toMatchObject({ condition: false, quota: 90, active: false });
+      expect(c.status()[0]!.envoyFilters).toEqual([]);
+      registry.update((w) => {
+        w.upsertEndpoint(pod("reviews-v2-a", "v2"));
+        w.upsertEndpoint(pod("reviews-v3-a", "v3"));
+      });
+      await expect.poll(() => c.status()[0]!.evaluation!.descriptors[0]!.active, { timeout: 5000, interval: 20 }).toBe(true);
+      const s = c.status()[0]!;
+      expect(s.evaluation!.metrics["_base.pod"]).toBe(3);
+      expect(s.evaluation!.descriptors[0]!.quota).toBe(30);
+      expect(s.yaml).toContain("max_tokens: 30");
+      // headers_to_add become the local rate limit's response headers.
+      expect(s.yaml).toContain("key: x-limited-by");
+      const perRoute = (s.envoyFilters[0]!.spec.configPatches[2] as { patch: { value: { typed_per_filter_config: Record<string, Record<string, unknown>> } } }).patch.value.typed_per_filter_config["envoy.filters.http.local_ratelimit"]!;
+      const decoded = messageType(TYPE.localRateLimit).decode(anyFromProtoJson(perRoute).value) as unknown as { response_headers_to_add: { header: { key: string } }[] };
+      expect(decoded.response_headers_to_add[0]!.header.key).toBe("x-limited-by");
+      expect(diffOf(s)).toContain("+kind: EnvoyFilter");
+      expect(c.policies()).toHaveLength(1);
+      expect(policyChanges).toBe(1);
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("generates nothing for a limiter that selects no pods (an empty selector would select the whole namespace)", async () => {
+    const parsed = parseSmartLimiter({ apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter", metadata: { name: "ghost", namespace: "default" }, spec: { sets: { _base: { descriptor: [{ action: { quota: "1", fill_interval: { seconds: 1 }, strategy: "single" }, target: { port: 80 } }] } } } });
+    if ("problems" in parsed) throw new Error(JSON.stringify(parsed.problems));
+    const c = controllerOf(new MemoryRegistry(), [{ id: "g", revision: 1, limiter: parsed.limiter }]);
+    await c.start();
+    c.stop();
+    const s = c.status()[0]!;
+    expect(s.evaluation!.descriptors[0]!.active).toBe(true);
+    expect(s.envoyFilters).toEqual([]);
+    expect(s.problems[0]).toContain("no service default/ghost in the mesh and no spec.workloadSelector");
+    expect(c.policies()).toEqual([]);
+  });
+
+  it("keeps the last results when the store is unavailable, and says so", async () => {
+    const c = controllerOf(new MemoryRegistry(), [], { load: async () => undefined });
+    await c.start();
+    c.stop();
+    expect(c.lastCycle?.error).toContain("database is unavailable");
+    expect(c.status()).toEqual([]);
+  });
+});

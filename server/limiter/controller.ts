@@ -1,0 +1,213 @@
+import { unifiedDiff } from "../diff";
+import { describeError } from "../errors";
+import type { Logger } from "../log";
+import type { MeshRegistry } from "../mesh/registry";
+import { validateAgainstCrd } from "../translate/crd";
+import { toYaml } from "../translate/yaml";
+import type { InboundPolicy } from "../xds/snapshot";
+import { type EnvoyFilterObject, type LimiterPlacement, type RateLimitService, type RlsDescriptor, envoyFilters, inboundPolicies, rlsConfigMap, rlsDescriptors } from "./envoyfilter";
+import { type Evaluation, evaluateLimiter } from "./evaluate";
+import { type MetricInputs, collectMetrics, fetchTelemetry, limiterPods, readsTelemetry } from "./metrics";
+import { BASE_SET, type SmartLimiter } from "./schema";
+
+/**
+ * Re-evaluates every SmartLimiter on an interval (default 30 s) and when the
+ * mesh's endpoints change (debounced): metric values -> conditions and quotas
+ * -> EnvoyFilters, the rate limit service's ConfigMap, and inbound policies
+ * for Sextant's own xDS. The result is each limiter's status. When a
+ * limiter's EnvoyFilters change, the previous ones and a diff are kept for
+ * the UI; when the inbound policies change, xDS is told to rebuild.
+ */
+export interface StoredLimiter {
+  id: string;
+  revision: number;
+  limiter: SmartLimiter;
+}
+
+export interface LimiterStatus {
+  id: string;
+  revision: number;
+  namespace: string;
+  name: string;
+  evaluation: Evaluation | undefined;
+  /** Metrics that could not be read, and why. */
+  problems: string[];
+  envoyFilters: EnvoyFilterObject[];
+  yaml: string;
+  /** When the generated EnvoyFilters last changed, and what they were before (see diffOf). */
+  changedAt: string | undefined;
+  previousYaml: string;
+}
+
+const diffs = new WeakMap<LimiterStatus, string>();
+
+/** How a limiter's EnvoyFilters last changed: a unified diff, made once per status. */
+export function diffOf(s: LimiterStatus): string {
+  let d = diffs.get(s);
+  if (d === undefined) {
+    const key = `${s.namespace}/${s.name}`;
+    d = unifiedDiff(`${key} (before)`, `${key} (now)`, s.previousYaml, s.yaml);
+    diffs.set(s, d);
+  }
+  return d;
+}
+
+export interface LimiterControllerOptions {
+  registry: MeshRegistry;
+  /** The limiters in the store; undefined while the store is unavailable. */
+  load: () => Promise<StoredLimiter[] | undefined>;
+  inputs: () => Omit<MetricInputs, "mesh">;
+  intervalMs: number;
+  rls: RateLimitService;
+  /** Called when the inbound policies for xDS changed. */
+  onPolicies: () => void;
+  log: Logger;
+  debounceMs?: number;
+}
+
+/** Why a limiter generates nothing: it selects no workload. */
+export function unplacedProblem(l: SmartLimiter): string {
+  return `no service ${l.metadata.namespace}/${l.metadata.name} in the mesh and no spec.workloadSelector: the limiter selects no pods, so nothing is generated`;
+}
+
+export function placementOf(l: SmartLimiter, mesh: Parameters<typeof limiterPods>[1]): LimiterPlacement {
+  const setLabels: Record<string, Record<string, string>> = {};
+  for (const set of Object.keys(l.spec.sets)) if (set !== BASE_SET) setLabels[set] = { version: set };
+  return { selector: limiterPods(l, mesh).selector, setLabels };
+}
+
+export class LimiterController {
+  private timer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private statuses = new Map<string, LimiterStatus>();
+  private policyList: InboundPolicy[] = [];
+  private policyKey = "[]";
+  private configMap: Record<string, unknown> | undefined;
+  lastCycle: { at: string; ms: number; limiters: number; error?: string } | undefined;
+
+  constructor(private readonly opts: LimiterControllerOptions) {}
+
+  start(): Promise<void> {
+    this.unsubscribe = this.opts.registry.onChange(() => this.schedule());
+    this.timer = setInterval(() => void this.evaluateNow(), this.opts.intervalMs);
+    this.timer.unref();
+    return this.evaluateNow();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+  }
+
+  /** Endpoints changed: evaluate soon (pod counts and selections move). */
+  schedule(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.evaluateNow(), this.opts.debounceMs ?? 500);
+    this.debounce.unref();
+  }
+
+  status(): LimiterStatus[] {
+    return [...this.statuses.values()].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
+  }
+
+  policies(): InboundPolicy[] {
+    return this.policyList;
+  }
+
+  /** Every object the limiters generate now: their EnvoyFilters and (if any global limit) the rate limit service's ConfigMap. */
+  objects(): { kind: string; namespace: string; name: string; yaml: string }[] {
+    const efs = this.status().flatMap((s) => s.envoyFilters.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]) })));
+    const cm = this.configMap as { kind: string; metadata: { namespace: string; name: string } } | undefined;
+    return cm ? [...efs, { kind: cm.kind, namespace: cm.metadata.namespace, name: cm.metadata.name, yaml: toYaml([cm]) }] : efs;
+  }
+
+  /** The metric values a limiter would read now (for previews of limiters not stored yet). */
+  metricsFor(l: SmartLimiter): ReturnType<typeof collectMetrics> {
+    return collectMetrics(l, { ...this.opts.inputs(), mesh: this.opts.registry.snapshot() });
+  }
+
+  /** One evaluation cycle now (cycles never overlap); resolves when its results are published. */
+  evaluateNow(): Promise<void> {
+    this.running = this.running.then(() => this.cycle());
+    return this.running;
+  }
+
+  private async cycle(): Promise<void> {
+    const started = performance.now();
+    const at = new Date();
+    try {
+      const limiters = await this.opts.load();
+      if (!limiters) {
+        this.lastCycle = { at: at.toISOString(), ms: 0, limiters: 0, error: "the database is unavailable; the last results stay in force" };
+        return;
+      }
+      const mesh = this.opts.registry.snapshot();
+      const base = this.opts.inputs();
+      // Request telemetry for every limiter that reads it: two queries per cycle, not a few per limiter.
+      const readers = limiters.filter((x) => readsTelemetry(x.limiter));
+      const telemetry =
+        base.traffic && readers.length
+          ? await fetchTelemetry(base.traffic, readers.map((x) => x.limiter.metadata.namespace), base.windowSeconds, at).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
+          : undefined;
+      const inputs = { ...base, mesh, ...(telemetry ? { telemetry } : {}) };
+      const next = new Map<string, LimiterStatus>();
+      const policies: InboundPolicy[] = [];
+      const global: RlsDescriptor[] = [];
+      await Promise.all(
+        limiters.map(async ({ id, revision, limiter: l }) => {
+          const key = `${l.metadata.namespace}/${l.metadata.name}`;
+          const { values, problems } = await collectMetrics(l, inputs, at);
+          const evaluation = evaluateLimiter(l, values, at);
+          const place = placementOf(l, mesh);
+          // An empty workload selector would select every workload of the namespace.
+          const selects = Object.keys(place.selector).length > 0;
+          if (!selects) problems.unshift(unplacedProblem(l));
+          const efs = selects ? envoyFilters(l, evaluation, place, this.opts.rls) : [];
+          const yaml = toYaml(efs);
+          const prev = this.statuses.get(key);
+          // Checked against Istio's schema when they change (the same YAML passed before).
+          if (prev?.yaml !== yaml) {
+            for (const ef of efs) {
+              const bad = validateAgainstCrd(ef);
+              if (bad.length) throw new Error(`generated EnvoyFilter ${ef.metadata.namespace}/${ef.metadata.name} does not pass Istio's schema: ${bad.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+            }
+          }
+          if (selects) {
+            policies.push(...inboundPolicies(l, evaluation, place));
+            global.push(...rlsDescriptors(l, evaluation));
+          }
+          const changed = prev !== undefined && prev.yaml !== yaml;
+          next.set(key, {
+            id,
+            revision,
+            namespace: l.metadata.namespace,
+            name: l.metadata.name,
+            evaluation,
+            problems,
+            envoyFilters: efs,
+            yaml,
+            changedAt: changed || !prev ? at.toISOString() : prev.changedAt,
+            // The diff is made when someone asks for it (see diffOf), not on every cycle.
+            previousYaml: changed ? prev.yaml : (prev?.previousYaml ?? ""),
+          });
+        }),
+      );
+      this.statuses = next;
+      this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : undefined;
+      policies.sort((a, b) => (`${a.namespace}/${JSON.stringify(a.selector)}/${a.port}` < `${b.namespace}/${JSON.stringify(b.selector)}/${b.port}` ? -1 : 1));
+      const key = JSON.stringify(policies);
+      if (key !== this.policyKey) {
+        this.policyKey = key;
+        this.policyList = policies;
+        this.opts.onPolicies();
+      }
+      this.lastCycle = { at: at.toISOString(), ms: Math.round(performance.now() - started), limiters: limiters.length };
+    } catch (e) {
+      this.lastCycle = { at: at.toISOString(), ms: Math.round(performance.now() - started), limiters: this.statuses.size, error: describeError(e) };
+      this.opts.log.error("SmartLimiter evaluation failed; the last results stay in force", { error: describeError(e) });
+    }
+  }
+}
