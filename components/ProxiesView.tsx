@@ -18,6 +18,12 @@ type Proxies = {
 
 const TYPES = ["listener", "route", "cluster", "endpoint"] as const;
 
+/** The newest push to a proxy across its types, as a local time; undefined when nothing was pushed. */
+function lastPush(types: Proxies["proxies"][number]["types"]): string | undefined {
+  const newest = types.reduce<string | null>((a, t) => (t.lastPush && (!a || t.lastPush > a) ? t.lastPush : a), null);
+  return newest ? new Date(newest).toLocaleTimeString() : undefined;
+}
+
 /** Proxies connected to Sextant's xDS server, like `istioctl proxy-status`, and what each was sent. */
 export function ProxiesView() {
   const q = useQuery({ queryKey: ["proxies"], queryFn: ({ signal }) => getJson<Proxies>("/api/proxies", signal), refetchInterval: 2000 });
@@ -51,6 +57,7 @@ export function ProxiesView() {
               <th scope="col">Proxy</th>
               <th scope="col">Cluster</th>
               {TYPES.map((t) => <th scope="col" key={t}>{t === "listener" ? "LDS" : t === "route" ? "RDS" : t === "cluster" ? "CDS" : "EDS"}</th>)}
+              <th scope="col">Last push</th>
               <th scope="col" />
             </tr>
           </thead>
@@ -69,6 +76,7 @@ export function ProxiesView() {
                     {t.error && <div className="small bad">{t.error}</div>}
                   </td>
                 ))}
+                <td className="small" data-testid="last-push">{lastPush(p.types) ?? <span className="muted">never</span>}</td>
                 <td>
                   <button type="button" className="button button-small" onClick={() => setSelected(selected === p.streamId ? null : p.streamId)} aria-pressed={selected === p.streamId}>
                     Config

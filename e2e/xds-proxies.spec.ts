@@ -37,6 +37,7 @@ test("proxies (the demo's and a test client) show SYNCED; moving the reviews sli
   const row = page.getByTestId(`proxy-${NODE}`);
   for (const t of ["listener", "route", "cluster", "endpoint"]) await expect(row.getByTestId(`sync-${t}`)).toContainText("SYNCED");
   const before = await row.getByTestId("sync-route").innerText();
+  await expect(row.getByTestId("last-push")).toHaveText(/\d{1,2}:\d{2}:\d{2}/);
   // The demo mesh's workloads are proxyless clients of the same server.
   const demo = page.getByTestId("proxy-sidecar~127.0.0.1~sextant-demo.default~default.svc.cluster.local");
   for (const t of ["listener", "route", "cluster", "endpoint"]) await expect(demo.getByTestId(`sync-${t}`)).toContainText("SYNCED");
