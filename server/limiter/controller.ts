@@ -7,7 +7,7 @@ import { toYaml } from "../translate/yaml";
 import type { InboundPolicy } from "../xds/snapshot";
 import { type EnvoyFilterObject, type LimiterPlacement, type RateLimitService, type RlsDescriptor, envoyFilters, inboundPolicies, rlsConfigMap, rlsDescriptors } from "./envoyfilter";
 import { type Evaluation, evaluateLimiter } from "./evaluate";
-import { type MetricInputs, collectMetrics, fetchTelemetry, limiterPods, readsTelemetry } from "./metrics";
+import { type MetricInputs, collectMetrics, cycleQueries, fetchTelemetry, limiterPods, readsTelemetry } from "./metrics";
 import { BASE_SET, type SmartLimiter } from "./schema";
 
 /**
@@ -152,7 +152,7 @@ export class LimiterController {
         base.traffic && readers.length
           ? await fetchTelemetry(base.traffic, readers.map((x) => x.limiter.metadata.namespace), base.windowSeconds, at).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
           : undefined;
-      const inputs = { ...base, mesh, ...(telemetry ? { telemetry } : {}) };
+      const inputs = { ...base, mesh, ...(telemetry ? { telemetry } : {}), ...(base.prometheus ? { query: cycleQueries(base.prometheus, at) } : {}) };
       const next = new Map<string, LimiterStatus>();
       const policies: InboundPolicy[] = [];
       const global: RlsDescriptor[] = [];

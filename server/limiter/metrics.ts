@@ -2,7 +2,7 @@ import { describeError } from "../errors";
 import type { MeshSnapshot } from "../mesh/model";
 import { candidatePods, meshIndex } from "../mesh/index";
 import { VERSION_LABEL, selects } from "../mesh/model";
-import type { PrometheusClient } from "../metrics/prometheus";
+import type { PrometheusClient, VectorSample } from "../metrics/prometheus";
 import { histogramQuantile } from "../metrics/histogram";
 import type { TrafficSource } from "../metrics/source";
 import { limiterVariables } from "./evaluate";
@@ -41,6 +41,35 @@ export interface MetricInputs {
   windowSeconds: number;
   /** Telemetry fetched once for many limiters (or why it could not be); fetched per limiter when absent. */
   telemetry?: Telemetry | Error;
+  /** How handler queries reach Prometheus in a cycle over many limiters (see cycleQueries); directly when absent. */
+  query?: (promql: string) => Promise<VectorSample[]>;
+}
+
+/**
+ * Handler queries for one evaluation cycle: each distinct PromQL is asked
+ * once (limiters on the same pods share it), and at most `concurrency` are in
+ * flight at a time, so a cycle over a thousand limiters does not send
+ * Prometheus a thousand queries at once.
+ */
+export function cycleQueries(prometheus: PrometheusClient, at: Date, concurrency = 8): (promql: string) => Promise<VectorSample[]> {
+  const asked = new Map<string, Promise<VectorSample[]>>();
+  const waiting: (() => void)[] = [];
+  let active = 0;
+  const acquire = () => (active < concurrency ? (active++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  // A finished query hands its slot to the next waiting one, so the count never overshoots.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  return (promql) => {
+    let p = asked.get(promql);
+    if (!p) {
+      p = acquire().then(() => prometheus.query(promql, at).finally(release));
+      asked.set(promql, p);
+    }
+    return p;
+  };
 }
 
 /**
@@ -137,7 +166,7 @@ export async function collectMetrics(l: SmartLimiter, inputs: MetricInputs, at: 
             .replaceAll("$pod_name", alternation(pods.map((p) => p.pod)))
             .replaceAll("$workload", alternation(pods.map((p) => p.workload)))
             .replaceAll("$service", who.service);
-          const rows = await inputs.prometheus.query(promql, at, signal);
+          const rows = await (inputs.query ? inputs.query(promql) : inputs.prometheus.query(promql, at, signal));
           if (rows.length === 0) throw new Error(`the query returned no samples: ${promql}`);
           values[v] = rows.reduce((a, r) => a + r.value, 0);
         } else {

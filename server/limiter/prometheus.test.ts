@@ -136,4 +136,64 @@ spec:
     // The demo has no cAdvisor metrics: the built-in cpu handler finds nothing, and says so.
     expect(problems).toEqual([expect.stringMatching(/^\{\{\.v2\.cpu\.sum\}\}: the query returned no samples: sum\(rate\(container_cpu_usage_seconds_total\{namespace="default",pod=~"reviews-v2-[^"]+",image=""\}\[1m\]\)\)$/)]);
   });
+  it("asks Prometheus each distinct handler query once per cycle, and at most 8 at a time", async () => {
+    const client = new PrometheusClient({ baseUrl: prom.url, timeoutMs: 5000 });
+    const asked: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const real = client.query.bind(client);
+    client.query = async (promql, time, signal) => {
+      asked.push(promql);
+      most = Math.max(most, ++inFlight);
+      try {
+        return await real(promql, time, signal);
+      } finally {
+        inFlight--;
+      }
+    };
+    // 36 limiters on the same pods reading 12 handlers: 12 distinct queries.
+    const handlers = Object.fromEntries(Array.from({ length: 12 }, (_, k) => [`h${k}`, `vector(${k}) + 0 * count(up{namespace!="$namespace-none"})`]));
+    const stored: StoredLimiter[] = Array.from({ length: 36 }, (_, i) => {
+      const parsed = parseSmartLimiterYaml(`
+apiVersion: microservice.slime.io/v1alpha2
+kind: SmartLimiter
+metadata: { name: reviews-${i}, namespace: default }
+spec:
+  workloadSelector: { app: reviews }
+  sets:
+    _base:
+      descriptor:
+      - action: { quota: "10", fill_interval: { seconds: 60 }, strategy: single }
+        condition: "{{._base.h${i % 12}}} >= 0"
+        target: { port: 9080 }
+`);
+      if ("problems" in parsed) throw new Error(JSON.stringify(parsed.problems));
+      return { id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, revision: 1, limiter: parsed.limiter };
+    });
+    const c = new LimiterController({
+      registry,
+      load: async () => stored,
+      inputs: () => ({ traffic: undefined, prometheus: client, handlers, windowSeconds: WINDOW }),
+      intervalMs: 3_600_000,
+      rls: DEFAULT_RLS,
+      onPolicies: () => undefined,
+      log: quietLog,
+    });
+    await c.evaluateNow();
+    expect(c.lastCycle?.error).toBeUndefined();
+    expect(asked).toHaveLength(12);
+    expect(new Set(asked).size).toBe(12);
+    expect(most).toBeLessThanOrEqual(8);
+    const statuses = c.status();
+    expect(statuses).toHaveLength(36);
+    for (const st of statuses) {
+      const i = Number(st.name.split("-")[1]);
+      expect(st.problems).toEqual([]);
+      expect(st.evaluation!.metrics[`_base.h${i % 12}`]).toBe(i % 12);
+    }
+    // The next cycle asks again: nothing is cached across cycles.
+    await c.evaluateNow();
+    expect(asked).toHaveLength(24);
+    c.stop();
+  });
 });
