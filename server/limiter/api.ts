@@ -72,8 +72,8 @@ export async function serveApplyLimiter(ctx: RouteContext, b: z.infer<typeof app
   const rt = await ctx.runtime();
   const l = readLimiter(b);
   const stored = await applyLimiter(rt.store.get().prisma, l, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
-  // Evaluated now, not at the next tick: the operator sees the status and EnvoyFilters at once.
-  await rt.limiters.evaluateNow();
+  // Evaluated now (this limiter alone), not at the next tick: the operator sees the status and EnvoyFilters at once.
+  await rt.limiters.evaluateOne(stored);
   const s = rt.limiters.status().find((x) => x.id === stored.id);
   return { id: stored.id, revision: stored.revision, yaml: exportYaml(l), status: statusView(s, stored.revision) };
 }
@@ -88,7 +88,7 @@ export async function serveGetLimiter(ctx: RouteContext, p: z.infer<typeof limit
 export async function serveDeleteLimiter(ctx: RouteContext, p: z.infer<typeof limiterIdParams>, q: z.infer<typeof deleteLimiterQuery>) {
   const rt = await ctx.runtime();
   await removeLimiter(rt.store.get().prisma, p.id, q.expectedRevision);
-  await rt.limiters.evaluateNow();
+  await rt.limiters.forget(p.id);
   return { deleted: p.id };
 }
 

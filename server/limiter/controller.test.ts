@@ -85,4 +85,62 @@ describe("the SmartLimiter controller", () => {
     expect(c.lastCycle?.error).toContain("database is unavailable");
     expect(c.status()).toEqual([]);
   });
+  it("evaluates a saved limiter alone and drops a deleted one at once, recomputing policies and the RLS ConfigMap", async () => {
+    const registry = new MemoryRegistry();
+    registry.update((w) => {
+      for (const name of ["reviews", "ratings"]) {
+        w.upsertService({ namespace: "default", name, hostname: `${name}.default.svc.cluster.local`, labels: {}, selector: { app: name }, ports: [{ name: "http", port: 9080, protocol: "HTTP", targetPortName: "http" }] });
+      }
+      w.upsertEndpoint(pod("reviews-v1-a", "v1"));
+      w.upsertEndpoint({ ...pod("ratings-v1-a", "v1"), workload: "ratings-v1", labels: { app: "ratings", version: "v1" } });
+    });
+    const limiterOf = (name: string, strategy: "single" | "global", quota: string) => {
+      const parsed = parseSmartLimiter({
+        apiVersion: "microservice.slime.io/v1alpha2",
+        kind: "SmartLimiter",
+        metadata: { name, namespace: "default" },
+        spec: { sets: { _base: { descriptor: [{ action: { quota, fill_interval: { seconds: 60 }, strategy }, condition: "true", target: { port: 9080 } }] } } },
+      });
+      if ("problems" in parsed) throw new Error(JSON.stringify(parsed.problems));
+      return parsed.limiter;
+    };
+    const stored: StoredLimiter[] = [
+      { id: "r", revision: 1, limiter: limiterOf("reviews", "single", "10") },
+      { id: "t", revision: 1, limiter: limiterOf("ratings", "global", "100") },
+    ];
+    let loads = 0;
+    let policyChanges = 0;
+    const c = controllerOf(registry, stored, { load: async () => (loads++, stored), onPolicies: () => policyChanges++ });
+    await c.start();
+    try {
+      expect(loads).toBe(1);
+      const ratingsBefore = c.status().find((s) => s.id === "t")!;
+      expect(c.policies()).toHaveLength(1); // the local (single) limit; the global one is the RLS's
+      expect(c.objects().map((o) => o.kind)).toEqual(["EnvoyFilter", "EnvoyFilter", "ConfigMap"]);
+
+      // Saved at revision 2 with a new quota: evaluated without loading (or re-evaluating) the others.
+      await c.evaluateOne({ id: "r", revision: 2, limiter: limiterOf("reviews", "single", "25") });
+      expect(loads).toBe(1);
+      const reviews = c.status().find((s) => s.id === "r")!;
+      expect(reviews.revision).toBe(2);
+      expect(reviews.evaluation!.descriptors[0]!.quota).toBe(25);
+      expect(reviews.yaml).toContain("max_tokens: 25");
+      expect(diffOf(reviews)).toMatch(/^\+ +max_tokens: 25$/m);
+      expect(diffOf(reviews)).toMatch(/^- +max_tokens: 10$/m);
+      expect(c.status().find((s) => s.id === "t")).toBe(ratingsBefore);
+      expect(policyChanges).toBe(2);
+      expect(JSON.stringify(c.policies()[0]!.rateLimit.perRoute)).toContain('"max_tokens":25');
+
+      // Deleted: its EnvoyFilter and the ConfigMap its global limit needed are gone.
+      await c.forget("t");
+      expect(c.status().map((s) => s.id)).toEqual(["r"]);
+      expect(c.objects().map((o) => o.kind)).toEqual(["EnvoyFilter"]);
+      await c.forget("r");
+      expect(c.status()).toEqual([]);
+      expect(c.policies()).toEqual([]);
+      expect(policyChanges).toBe(3);
+    } finally {
+      c.stop();
+    }
+  });
 });

@@ -80,8 +80,10 @@ export class LimiterController {
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Evaluations run one at a time, in the order asked. */
   private running: Promise<void> = Promise.resolve();
   private statuses = new Map<string, LimiterStatus>();
+  private parts = new Map<string, LimiterPart>();
   private policyList: InboundPolicy[] = [];
   private policyKey = "[]";
   private configMap: Record<string, unknown> | undefined;
@@ -131,8 +133,94 @@ export class LimiterController {
 
   /** One evaluation cycle now (cycles never overlap); resolves when its results are published. */
   evaluateNow(): Promise<void> {
-    this.running = this.running.then(() => this.cycle());
-    return this.running;
+    return this.queue(() => this.cycle());
+  }
+
+  /**
+   * A limiter just saved: evaluate it alone (not every limiter) and publish,
+   * after any cycle under way, so the answer to a save carries its status.
+   */
+  evaluateOne(stored: StoredLimiter): Promise<void> {
+    return this.queue(async () => {
+      const at = new Date();
+      try {
+        const inputs = { ...this.opts.inputs(), mesh: this.opts.registry.snapshot() };
+        const part = await this.evaluated(stored, inputs.prometheus ? { ...inputs, query: cycleQueries(inputs.prometheus, at) } : inputs, at);
+        const parts = new Map([...this.parts].filter(([, p]) => p.status.id !== stored.id));
+        parts.set(`${stored.limiter.metadata.namespace}/${stored.limiter.metadata.name}`, part);
+        this.publish(parts);
+      } catch (e) {
+        // As in a cycle: the saved revision stays stored; its status says it was not evaluated (current: false).
+        this.opts.log.error("SmartLimiter evaluation failed; the last results stay in force", { limiter: stored.id, error: describeError(e) });
+      }
+    });
+  }
+
+  /** A limiter just deleted: its EnvoyFilters, limits and status go now, not at the next cycle. */
+  forget(id: string): Promise<void> {
+    return this.queue(async () => this.publish(new Map([...this.parts].filter(([, p]) => p.status.id !== id))));
+  }
+
+  private queue(work: () => Promise<void>): Promise<void> {
+    const next = this.running.then(work);
+    // One failed piece of work does not stop the ones queued after it.
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  /** One limiter: metrics, evaluation, EnvoyFilters (schema-checked when they change), and its part of the policies and RLS descriptors. */
+  private async evaluated({ id, revision, limiter: l }: StoredLimiter, inputs: MetricInputs, at: Date): Promise<LimiterPart> {
+    const key = `${l.metadata.namespace}/${l.metadata.name}`;
+    const { values, problems } = await collectMetrics(l, inputs, at);
+    const evaluation = evaluateLimiter(l, values, at);
+    const place = placementOf(l, inputs.mesh);
+    // An empty workload selector would select every workload of the namespace.
+    const selects = Object.keys(place.selector).length > 0;
+    if (!selects) problems.unshift(unplacedProblem(l));
+    const efs = selects ? envoyFilters(l, evaluation, place, this.opts.rls) : [];
+    const yaml = toYaml(efs);
+    const prev = this.parts.get(key)?.status;
+    // Checked against Istio's schema when they change (the same YAML passed before).
+    if (prev?.yaml !== yaml) {
+      for (const ef of efs) {
+        const bad = validateAgainstCrd(ef);
+        if (bad.length) throw new Error(`generated EnvoyFilter ${ef.metadata.namespace}/${ef.metadata.name} does not pass Istio's schema: ${bad.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+      }
+    }
+    const changed = prev !== undefined && prev.yaml !== yaml;
+    return {
+      status: {
+        id,
+        revision,
+        namespace: l.metadata.namespace,
+        name: l.metadata.name,
+        evaluation,
+        problems,
+        envoyFilters: efs,
+        yaml,
+        changedAt: changed || !prev ? at.toISOString() : prev.changedAt,
+        // The diff is made when someone asks for it (see diffOf), not on every cycle.
+        previousYaml: changed ? prev.yaml : (prev?.previousYaml ?? ""),
+      },
+      policies: selects ? inboundPolicies(l, evaluation, place) : [],
+      global: selects ? rlsDescriptors(l, evaluation) : [],
+    };
+  }
+
+  /** Makes `parts` what is in force: statuses, the RLS ConfigMap, and (when they changed) the inbound policies for xDS. */
+  private publish(parts: Map<string, LimiterPart>): void {
+    this.parts = parts;
+    this.statuses = new Map([...parts].map(([k, p]) => [k, p.status]));
+    const global = [...parts.values()].flatMap((p) => p.global);
+    this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : undefined;
+    const policies = [...parts.values()].flatMap((p) => p.policies);
+    policies.sort((a, b) => (`${a.namespace}/${JSON.stringify(a.selector)}/${a.port}` < `${b.namespace}/${JSON.stringify(b.selector)}/${b.port}` ? -1 : 1));
+    const key = JSON.stringify(policies);
+    if (key !== this.policyKey) {
+      this.policyKey = key;
+      this.policyList = policies;
+      this.opts.onPolicies();
+    }
   }
 
   private async cycle(): Promise<void> {
@@ -153,61 +241,19 @@ export class LimiterController {
           ? await fetchTelemetry(base.traffic, readers.map((x) => x.limiter.metadata.namespace), base.windowSeconds, at).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
           : undefined;
       const inputs = { ...base, mesh, ...(telemetry ? { telemetry } : {}), ...(base.prometheus ? { query: cycleQueries(base.prometheus, at) } : {}) };
-      const next = new Map<string, LimiterStatus>();
-      const policies: InboundPolicy[] = [];
-      const global: RlsDescriptor[] = [];
-      await Promise.all(
-        limiters.map(async ({ id, revision, limiter: l }) => {
-          const key = `${l.metadata.namespace}/${l.metadata.name}`;
-          const { values, problems } = await collectMetrics(l, inputs, at);
-          const evaluation = evaluateLimiter(l, values, at);
-          const place = placementOf(l, mesh);
-          // An empty workload selector would select every workload of the namespace.
-          const selects = Object.keys(place.selector).length > 0;
-          if (!selects) problems.unshift(unplacedProblem(l));
-          const efs = selects ? envoyFilters(l, evaluation, place, this.opts.rls) : [];
-          const yaml = toYaml(efs);
-          const prev = this.statuses.get(key);
-          // Checked against Istio's schema when they change (the same YAML passed before).
-          if (prev?.yaml !== yaml) {
-            for (const ef of efs) {
-              const bad = validateAgainstCrd(ef);
-              if (bad.length) throw new Error(`generated EnvoyFilter ${ef.metadata.namespace}/${ef.metadata.name} does not pass Istio's schema: ${bad.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
-            }
-          }
-          if (selects) {
-            policies.push(...inboundPolicies(l, evaluation, place));
-            global.push(...rlsDescriptors(l, evaluation));
-          }
-          const changed = prev !== undefined && prev.yaml !== yaml;
-          next.set(key, {
-            id,
-            revision,
-            namespace: l.metadata.namespace,
-            name: l.metadata.name,
-            evaluation,
-            problems,
-            envoyFilters: efs,
-            yaml,
-            changedAt: changed || !prev ? at.toISOString() : prev.changedAt,
-            // The diff is made when someone asks for it (see diffOf), not on every cycle.
-            previousYaml: changed ? prev.yaml : (prev?.previousYaml ?? ""),
-          });
-        }),
-      );
-      this.statuses = next;
-      this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : undefined;
-      policies.sort((a, b) => (`${a.namespace}/${JSON.stringify(a.selector)}/${a.port}` < `${b.namespace}/${JSON.stringify(b.selector)}/${b.port}` ? -1 : 1));
-      const key = JSON.stringify(policies);
-      if (key !== this.policyKey) {
-        this.policyKey = key;
-        this.policyList = policies;
-        this.opts.onPolicies();
-      }
+      const evaluated = await Promise.all(limiters.map(async (x) => [`${x.limiter.metadata.namespace}/${x.limiter.metadata.name}`, await this.evaluated(x, inputs, at)] as const));
+      this.publish(new Map(evaluated));
       this.lastCycle = { at: at.toISOString(), ms: Math.round(performance.now() - started), limiters: limiters.length };
     } catch (e) {
       this.lastCycle = { at: at.toISOString(), ms: Math.round(performance.now() - started), limiters: this.statuses.size, error: describeError(e) };
       this.opts.log.error("SmartLimiter evaluation failed; the last results stay in force", { error: describeError(e) });
     }
   }
+}
+
+/** What one limiter contributes: its status, its inbound policies for xDS, its rate limit service descriptors. */
+interface LimiterPart {
+  status: LimiterStatus;
+  policies: InboundPolicy[];
+  global: RlsDescriptor[];
 }
