@@ -85,8 +85,8 @@ export class LimiterController {
   private statuses = new Map<string, LimiterStatus>();
   private parts = new Map<string, LimiterPart>();
   private policyList: InboundPolicy[] = [];
-  private policyKey = "[]";
-  private configMap: Record<string, unknown> | undefined;
+  /** The rate limit service's ConfigMap, made when first asked for after a change (null: none needed). */
+  private configMap: Record<string, unknown> | null | undefined = null;
   lastCycle: { at: string; ms: number; limiters: number; error?: string } | undefined;
 
   constructor(private readonly opts: LimiterControllerOptions) {}
@@ -122,7 +122,11 @@ export class LimiterController {
   /** Every object the limiters generate now: their EnvoyFilters and (if any global limit) the rate limit service's ConfigMap. */
   objects(): { kind: string; namespace: string; name: string; yaml: string }[] {
     const efs = this.status().flatMap((s) => s.envoyFilters.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]) })));
-    const cm = this.configMap as { kind: string; metadata: { namespace: string; name: string } } | undefined;
+    if (this.configMap === undefined) {
+      const global = [...this.parts.values()].flatMap((p) => p.global);
+      this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : null;
+    }
+    const cm = this.configMap as { kind: string; metadata: { namespace: string; name: string } } | null;
     return cm ? [...efs, { kind: cm.kind, namespace: cm.metadata.namespace, name: cm.metadata.name, yaml: toYaml([cm]) }] : efs;
   }
 
@@ -188,6 +192,7 @@ export class LimiterController {
       }
     }
     const changed = prev !== undefined && prev.yaml !== yaml;
+    const policies = selects ? inboundPolicies(l, evaluation, place) : [];
     return {
       status: {
         id,
@@ -202,25 +207,29 @@ export class LimiterController {
         // The diff is made when someone asks for it (see diffOf), not on every cycle.
         previousYaml: changed ? prev.yaml : (prev?.previousYaml ?? ""),
       },
-      policies: selects ? inboundPolicies(l, evaluation, place) : [],
+      policies,
+      policyKey: JSON.stringify(policies),
       global: selects ? rlsDescriptors(l, evaluation) : [],
     };
   }
 
-  /** Makes `parts` what is in force: statuses, the RLS ConfigMap, and (when they changed) the inbound policies for xDS. */
+  /**
+   * Makes `parts` what is in force: statuses, the RLS ConfigMap (remade when
+   * next asked for), and the inbound policies for xDS, which are rebuilt and
+   * announced only when some limiter's policies changed.
+   */
   private publish(parts: Map<string, LimiterPart>): void {
+    const before = this.parts;
     this.parts = parts;
     this.statuses = new Map([...parts].map(([k, p]) => [k, p.status]));
-    const global = [...parts.values()].flatMap((p) => p.global);
-    this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : undefined;
+    this.configMap = undefined;
+    // A limiter with no policies counts the same as no limiter.
+    const changed = [...parts].some(([k, p]) => (before.get(k)?.policyKey ?? NO_POLICIES) !== p.policyKey) || [...before].some(([k, p]) => !parts.has(k) && p.policyKey !== NO_POLICIES);
+    if (!changed) return;
     const policies = [...parts.values()].flatMap((p) => p.policies);
     policies.sort((a, b) => (`${a.namespace}/${JSON.stringify(a.selector)}/${a.port}` < `${b.namespace}/${JSON.stringify(b.selector)}/${b.port}` ? -1 : 1));
-    const key = JSON.stringify(policies);
-    if (key !== this.policyKey) {
-      this.policyKey = key;
-      this.policyList = policies;
-      this.opts.onPolicies();
-    }
+    this.policyList = policies;
+    this.opts.onPolicies();
   }
 
   private async cycle(): Promise<void> {
@@ -251,9 +260,13 @@ export class LimiterController {
   }
 }
 
+const NO_POLICIES = "[]";
+
 /** What one limiter contributes: its status, its inbound policies for xDS, its rate limit service descriptors. */
 interface LimiterPart {
   status: LimiterStatus;
   policies: InboundPolicy[];
+  /** The policies as JSON, to tell whether they changed. */
+  policyKey: string;
   global: RlsDescriptor[];
 }

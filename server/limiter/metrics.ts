@@ -87,8 +87,13 @@ export interface Telemetry {
 
 const WORKLOAD_LABELS = ["destination_workload_namespace", "destination_workload"];
 
-export async function fetchTelemetry(traffic: TrafficSource, namespaces: string[], windowSeconds: number, at: Date, signal?: AbortSignal): Promise<Telemetry> {
-  const match = { reporter: "destination", destination_workload_namespace: { anyOf: [...new Set(namespaces)].sort() } };
+export async function fetchTelemetry(traffic: TrafficSource, namespaces: string[], windowSeconds: number, at: Date, signal?: AbortSignal, workloads?: string[]): Promise<Telemetry> {
+  const match = {
+    reporter: "destination",
+    destination_workload_namespace: { anyOf: [...new Set(namespaces)].sort() },
+    // One limiter's workloads only, when evaluating it alone.
+    ...(workloads ? { destination_workload: { anyOf: [...new Set(workloads)].sort() } } : {}),
+  };
   const [rates, buckets] = await Promise.all([
     traffic.rates({ metric: "istio_requests_total", match, by: WORKLOAD_LABELS, windowSeconds }, at, signal),
     traffic.rates({ metric: "istio_request_duration_milliseconds_bucket", match, by: [...WORKLOAD_LABELS, "le"], windowSeconds }, at, signal),
@@ -136,7 +141,12 @@ export async function collectMetrics(l: SmartLimiter, inputs: MetricInputs, at: 
   const problems: string[] = [];
   const handlers = { ...DEFAULT_HANDLERS, ...inputs.handlers };
   let telemetry = inputs.telemetry;
-  if (!telemetry && inputs.traffic && readsTelemetry(l)) telemetry = await fetchTelemetry(inputs.traffic, [l.metadata.namespace], inputs.windowSeconds, at, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  if (!telemetry && inputs.traffic && readsTelemetry(l)) {
+    const workloads = who.pods(BASE_SET).map((p) => p.workload);
+    telemetry = workloads.length
+      ? await fetchTelemetry(inputs.traffic, [l.metadata.namespace], inputs.windowSeconds, at, signal, workloads).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
+      : { rps: new Map(), buckets: new Map() };
+  }
   await Promise.all(
     limiterVariables(l).map(async (v) => {
       const dot = v.indexOf(".");
