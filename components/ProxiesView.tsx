@@ -18,6 +18,11 @@ type Proxies = {
 
 const TYPES = ["listener", "route", "cluster", "endpoint"] as const;
 
+/** How a proxy is named on the page: its pod (pod.namespace) when its node id says, else the node id. */
+function proxyName(p: Proxies["proxies"][number] | undefined): string | undefined {
+  return p && (p.node.pod ? `${p.node.pod}.${p.node.namespace}` : p.nodeId);
+}
+
 /** The newest push to a proxy across its types, as a local time; undefined when nothing was pushed. */
 function lastPush(types: Proxies["proxies"][number]["types"]): string | undefined {
   const newest = types.reduce<string | null>((a, t) => (t.lastPush && (!a || t.lastPush > a) ? t.lastPush : a), null);
@@ -65,7 +70,7 @@ export function ProxiesView() {
             {q.data.proxies.map((p) => (
               <tr key={p.streamId} data-testid={`proxy-${p.nodeId}`}>
                 <td>
-                  <div className="mono small">{p.node.pod ? `${p.node.pod}.${p.node.namespace}` : p.nodeId}</div>
+                  <div className="mono small">{proxyName(p)}</div>
                   <div className="muted small">{p.node.kind}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
                 </td>
                 <td className="small">{p.cluster}</td>
@@ -90,7 +95,7 @@ export function ProxiesView() {
       {selected !== null && (
         <div className="card">
           <div className="toolbar">
-            <h2 className="grow">Configuration sent to stream {selected}</h2>
+            <h2 className="grow">Configuration sent to {proxyName(q.data?.proxies.find((p) => p.streamId === selected)) ?? `stream ${selected}`}</h2>
             <label htmlFor="cfg-type">Type</label>
             <select id="cfg-type" className="input" value={type} onChange={(e) => setType(e.target.value as (typeof TYPES)[number])}>
               {TYPES.map((t) => <option key={t}>{t}</option>)}

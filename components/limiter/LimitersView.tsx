@@ -156,7 +156,7 @@ export function LimitersView() {
                       {s?.descriptors.map((d) => (
                         <div key={`${d.set}-${d.index}`} className="small">
                           {d.quota === null ? "–" : `${fmt(d.quota)} ${d.strategy === "global" ? "in total" : "per pod"}`}
-                          {d.bucket && (d.note ? <span className="muted"> ({d.note})</span> : <span className="muted"> every {fmt(d.bucket.fill_interval)} s</span>)}
+                          {d.bucket && <span className="muted" title={d.note ?? ""}> (bucket: {d.bucket.tokens_per_fill} per {fmt(d.bucket.fill_interval)} s)</span>}
                           {d.global && <span className="muted"> ({d.global.requests_per_unit} per {d.global.unit.toLowerCase()})</span>}
                         </div>
                       ))}
