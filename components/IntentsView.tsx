@@ -6,6 +6,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import type { IntentView } from "@/server/intents/service";
 import { INTENT_KINDS, INTENT_KIND_LABELS } from "@/server/intents/schemas";
 import { getJson } from "./api";
+import { LoadError, Loading } from "./QueryStates";
 
 /** Every intent, filterable by namespace, service and kind, with its validation status. */
 export function IntentsView() {
@@ -49,9 +50,9 @@ export function IntentsView() {
         </select>
       </div>
       {all.isPending ? (
-        <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading intents…</div>
+        <Loading what="intents" />
       ) : all.error ? (
-        <div className="alert" role="alert">Cannot load intents: {all.error.message}</div>
+        <LoadError what="intents" error={all.error} />
       ) : rows.length === 0 ? (
         <div className="empty" role="status">
           <h2>No intents{all.data.intents.length ? " match these filters" : " yet"}</h2>

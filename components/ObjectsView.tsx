@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { getJson } from "./api";
 import { download } from "./download";
+import { LoadError, Loading } from "./QueryStates";
 
 type Objects = { objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string };
 
@@ -29,9 +30,9 @@ export function ObjectsView() {
         </button>
       </header>
       {q.isPending ? (
-        <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading…</div>
+        <Loading />
       ) : q.error ? (
-        <div className="alert" role="alert">Cannot load the objects: {q.error.message}</div>
+        <LoadError what="the objects" error={q.error} />
       ) : q.data.objects.length === 0 ? (
         <div className="empty" role="status"><p>Nothing generated yet. Intents you apply on a service&apos;s page generate VirtualServices and DestinationRules here; SmartLimiters on the <Link href="/limiters">Rate limits</Link> page generate EnvoyFilters.</p></div>
       ) : (

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { getJson } from "./api";
+import { LoadError, Loading } from "./QueryStates";
 
 type Proxies = {
   server: { port: number; lastBuild?: { at: string; error?: string; versions?: Record<string, string> } };
@@ -47,9 +48,9 @@ export function ProxiesView() {
       </header>
       {q.data?.server.lastBuild?.error && <div className="alert" role="alert">The latest configuration was not published: {q.data.server.lastBuild.error}</div>}
       {q.isPending ? (
-        <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading proxies…</div>
+        <Loading what="proxies" />
       ) : q.error ? (
-        <div className="alert" role="alert">Cannot load proxies: {q.error.message}</div>
+        <LoadError what="proxies" error={q.error} />
       ) : q.data.proxies.length === 0 ? (
         <div className="empty" role="status">
           <h2>No proxy is connected</h2>

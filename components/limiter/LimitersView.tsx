@@ -10,6 +10,7 @@ import { download } from "../download";
 import { YamlDiff } from "../traffic/YamlDiff";
 import { newForm, specToForm } from "./form";
 import { LimiterEditor } from "./LimiterEditor";
+import { LoadError, Loading } from "../QueryStates";
 
 interface LimiterRow {
   id: string;
@@ -110,9 +111,9 @@ export function LimitersView() {
       {list.data?.lastCycle?.error && <div className="alert" role="alert">Last evaluation failed: {list.data.lastCycle.error}</div>}
       {editing && !editing.row && editorFor(undefined, editing.yaml)}
       {list.isPending ? (
-        <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading SmartLimiters…</div>
+        <Loading what="SmartLimiters" />
       ) : list.error ? (
-        <div className="alert" role="alert">Cannot load SmartLimiters: {list.error.message}</div>
+        <LoadError what="SmartLimiters" error={list.error} />
       ) : rows.length === 0 ? (
         <div className="empty" role="status">
           <h2>No SmartLimiters yet</h2>
@@ -265,7 +266,7 @@ function LimiterDetails({ row, onEdit }: { row: LimiterRow; onEdit: (yaml: boole
       {history && (
         <div>
           <h3>History</h3>
-          {revisions.isPending ? <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading…</div> : revisions.error ? <div className="alert" role="alert">{revisions.error.message}</div> : (
+          {revisions.isPending ? <Loading /> : revisions.error ? <LoadError error={revisions.error} /> : (
             <ul className="findings">
               {revisions.data.revisions.map((v) => (
                 <li key={v.number}>

@@ -14,6 +14,7 @@ import { INTENT_FORMS } from "./IntentForms";
 import { WeightSliders } from "./WeightSliders";
 import { YamlDiff } from "./YamlDiff";
 import { type SubsetWeight, equalSplit } from "./weights";
+import { LoadError, Loading } from "../QueryStates";
 
 type History = { revisions: { number: number; author: string; message: string; createdAt: string; spec: unknown; yaml: string }[] };
 
@@ -48,8 +49,8 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
     return Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, sum > 0 ? (v / sum) * 100 : 0]));
   }, [live.data, service, namespace, name]);
 
-  if (services.isPending || intents.isPending) return <div className="loading" role="status"><span className="spinner" aria-hidden="true" /> Loading {name}…</div>;
-  if (services.error || intents.error) return <div className="alert" role="alert">Cannot load {namespace}/{name}: {(services.error ?? intents.error)!.message}</div>;
+  if (services.isPending || intents.isPending) return <Loading what={name} />;
+  if (services.error || intents.error) return <LoadError what={`${namespace}/${name}`} error={(services.error ?? intents.error)!} />;
   if (!service) {
     return (
       <section className="page">
