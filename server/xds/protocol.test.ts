@@ -335,6 +335,36 @@ describe("resources round-trip through Envoy's real message types", () => {
         expect(norm(back), `${type} ${name}`).toEqual(norm(built));
       }
     }
+    // Listeners (and every Any inside them: HttpConnectionManager, router, local rate limit, per-route
+    // configs), shared and a rate-limited pod's own: decoding as the real types and encoding again gives
+    // the same bytes, so no field is unknown to Envoy's messages or dropped.
+    const rateLimit = {
+      filters: [{ name: "envoy.filters.http.local_ratelimit", typeUrl: TYPE.localRateLimit, config: { stat_prefix: "http_local_rate_limiter" } }],
+      rateLimits: [{ actions: [{ generic_key: { descriptor_value: "test" } }] }],
+      perRoute: { "envoy.filters.http.local_ratelimit": { typeUrl: TYPE.localRateLimit, config: { stat_prefix: "http_local_rate_limiter", token_bucket: { max_tokens: 10, tokens_per_fill: 10, fill_interval: "60s" } } } },
+    };
+    const limited = new SnapshotBuilder().build(mesh, intents, [{ namespace: "default", selector: { app: "reviews", version: "v1" }, rateLimit }]);
+    const seen = new Set<string>();
+    const roundTrip = (any: { type_url: string; value: Uint8Array }, where: string): void => {
+      const type = messageType(any.type_url);
+      const decoded = type.decode(any.value);
+      expect(Buffer.from(type.encode(decoded).finish()).equals(Buffer.from(any.value)), `${where}: ${any.type_url}`).toBe(true);
+      seen.add(any.type_url);
+      // Every Any inside, decoded as its own type in turn.
+      const walk = (x: unknown): void => {
+        if (Array.isArray(x)) x.forEach(walk);
+        else if (x && typeof x === "object" && !(x instanceof Uint8Array)) {
+          const o = x as Record<string, unknown>;
+          if (typeof o.type_url === "string" && o.value instanceof Uint8Array) roundTrip(o as { type_url: string; value: Uint8Array }, where);
+          else Object.values(o).forEach(walk);
+        }
+      };
+      walk(decoded);
+    };
+    const listeners = [...limited.resources[TYPE.listener].values(), ...limited.proxies!.get("reviews-v1-abc.default")!.resources[TYPE.listener]];
+    expect(listeners.map((l) => l.name)).toContain("virtualInbound");
+    for (const l of listeners) roundTrip(l.any, l.name);
+    expect([...seen].sort()).toEqual([TYPE.listener, TYPE.hcm, TYPE.localRateLimit, "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router", "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst"].sort());
     // A sidecar's own inbound clusters too.
     const part = new SnapshotBuilder().build(mesh, intents).proxies!.get("reviews-v1-abc.default")!;
     const built = inboundResources(inboundChains([{ port: 9080, host: "reviews.default.svc.cluster.local" }])).clusters;
