@@ -40,10 +40,13 @@ describe("the service graph from a real Prometheus", () => {
     await new Promise((r) => setTimeout(r, WINDOW * 1000));
     sentRate = ((mesh.loadGenerator.snapshot().sent - before) * 1000) / (Date.now() - t0);
     const client = new PrometheusClient({ baseUrl: prom.url, timeoutMs: 5000 });
-    const service = new GraphService({ source: new PrometheusTrafficSource(client), registry, cacheSeconds: 0, healthRules: [] });
+    // Every query at one instant, a couple of scrapes back (all its samples are in), so the graph's and
+    // the side panel's answers come from the same data however long the queries take.
+    const at = new Date(Date.now() - 2000);
+    const service = new GraphService({ source: new PrometheusTrafficSource(client), registry, cacheSeconds: 0, healthRules: [], now: () => at });
     graph = await service.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false, responseTime: "p95" });
     avgGraph = await service.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false, responseTime: "avg" });
-    latencyOfEdge = await fetchLatency(new PrometheusTrafficSource(client), "wl:default:productpage-v1>wl:default:reviews-v3>grpc", WINDOW, new Date());
+    latencyOfEdge = await fetchLatency(new PrometheusTrafficSource(client), "wl:default:productpage-v1>wl:default:reviews-v3>grpc", WINDOW, at);
     const fromDemo = new GraphService({ source: demoSource, registry, cacheSeconds: 0, healthRules: [] });
     demoGraph = await fromDemo.graph({ namespaces: ["default"], graphType: "workload", windowSeconds: WINDOW, idle: false, injectServiceNodes: false, responseTime: "none" });
   }, 150_000);

@@ -34,29 +34,56 @@ export function matchersForNode(id: string, side: "source" | "destination"): Rec
   throw new BadRequestError(`not a graph node id: ${id}`, [{ path: "query.id", message: "unknown node id" }]);
 }
 
-/** Request matchers for one node (traffic into it) or edge (traffic along it). */
-export function seriesQuery(id: string, windowSeconds: number): RateQuery {
+type Reporter = "source" | "destination";
+
+/**
+ * Which reporter's series describe a node or edge, best first, as the graph
+ * chooses (traffic.ts keeps one reporter per flow): an edge inside the mesh is
+ * reported by its source's proxy, falling back to the destination's when the
+ * source has none; traffic from outside only by the destination; traffic to a
+ * service or to nowhere only by the source. A node's traffic in: destination.
+ */
+export function reportersOf(id: string): Reporter[] {
+  const edge = id.split(">");
+  if (edge.length !== 3) return ["destination"];
+  const [src, dst] = edge as [string, string];
+  if (src === UNKNOWN_NODE_ID) return ["destination"];
+  if (dst === UNKNOWN_NODE_ID || dst.startsWith("svc:")) return ["source"];
+  return ["source", "destination"];
+}
+
+/** Request matchers for one node (traffic into it) or edge (traffic along it), as one reporter saw it. */
+export function seriesQuery(id: string, windowSeconds: number, reporter: Reporter = reportersOf(id)[0]!): RateQuery {
   const by = ["response_code", "grpc_response_status", "request_protocol"];
   const edge = id.split(">");
   if (edge.length === 3) {
     const [src, dst] = edge as [string, string];
-    const toUnknown = dst === UNKNOWN_NODE_ID || dst.startsWith("svc:");
     return {
       metric: REQUESTS,
-      match: { reporter: toUnknown ? "source" : "destination", ...(src === UNKNOWN_NODE_ID ? { source_workload: "unknown" } : matchersForNode(src, "source")), ...(dst === UNKNOWN_NODE_ID ? {} : matchersForNode(dst, "destination")) },
+      match: { reporter, ...(src === UNKNOWN_NODE_ID ? { source_workload: "unknown" } : matchersForNode(src, "source")), ...(dst === UNKNOWN_NODE_ID ? {} : matchersForNode(dst, "destination")) },
       by,
       windowSeconds,
     };
   }
-  if (id === UNKNOWN_NODE_ID) return { metric: REQUESTS, match: { reporter: "destination", source_workload: "unknown" }, by, windowSeconds };
-  return { metric: REQUESTS, match: { reporter: "destination", ...matchersForNode(id, "destination") }, by, windowSeconds };
+  if (id === UNKNOWN_NODE_ID) return { metric: REQUESTS, match: { reporter, source_workload: "unknown" }, by, windowSeconds };
+  return { metric: REQUESTS, match: { reporter, ...matchersForNode(id, "destination") }, by, windowSeconds };
+}
+
+/** The first of `reporters` whose answer is not empty (the last one's answer otherwise). */
+async function firstReported<T>(reporters: Reporter[], ask: (r: Reporter) => Promise<T>, empty: (t: T) => boolean): Promise<T> {
+  let answer = await ask(reporters[0]!);
+  for (const r of reporters.slice(1)) {
+    if (!empty(answer)) break;
+    answer = await ask(r);
+  }
+  return answer;
 }
 
 export async function fetchSeries(source: TrafficSource, id: string, minutes: number, at: Date): Promise<SeriesPoint[]> {
   const stepSeconds = Math.max(5, Math.round((minutes * 60) / 60));
   const windowSeconds = Math.max(stepSeconds * 2, 30);
   const start = new Date(at.getTime() - minutes * 60_000);
-  const series = await source.rateRange(seriesQuery(id, windowSeconds), start, at, stepSeconds);
+  const series = await firstReported(reportersOf(id), (r) => source.rateRange(seriesQuery(id, windowSeconds, r), start, at, stepSeconds), (x) => x.length === 0);
   const byT = new Map<number, SeriesPoint>();
   for (const s of series) {
     const failed = Number(s.labels.response_code) >= 400 || (s.labels.request_protocol === "grpc" && !!s.labels.grpc_response_status && s.labels.grpc_response_status !== "0");
@@ -76,13 +103,11 @@ export async function fetchSeries(source: TrafficSource, id: string, minutes: nu
  * mesh; the side panel asks for it instead of the graph carrying it everywhere.
  */
 export async function fetchLatency(source: TrafficSource, id: string, windowSeconds: number, at: Date): Promise<Latency> {
-  const base = seriesQuery(id, windowSeconds);
-  const q = (metric: string): RateQuery => ({ ...base, metric, by: [] });
-  const [quantiles, sum, count] = await Promise.all([
-    source.quantiles(q(`${DURATION}_bucket`), [0.5, 0.95, 0.99], at),
-    source.rates(q(`${DURATION}_sum`), at),
-    source.rates(q(`${DURATION}_count`), at),
-  ]);
+  const ask = (reporter: Reporter) => {
+    const q = (metric: string): RateQuery => ({ ...seriesQuery(id, windowSeconds, reporter), metric, by: [] });
+    return Promise.all([source.quantiles(q(`${DURATION}_bucket`), [0.5, 0.95, 0.99], at), source.rates(q(`${DURATION}_sum`), at), source.rates(q(`${DURATION}_count`), at)]);
+  };
+  const [quantiles, sum, count] = await firstReported(reportersOf(id), ask, ([, , c]) => !(c[0]?.value));
   const pick = (phi: number) => {
     const v = quantiles.find((s) => s.quantile === phi)?.value;
     return v === undefined || !Number.isFinite(v) ? null : Math.round(v * 100) / 100;
