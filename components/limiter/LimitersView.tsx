@@ -276,7 +276,7 @@ function LimiterDetails({ row, onEdit }: { row: LimiterRow; onEdit: (yaml: boole
               ))}
             </ul>
           )}
-          {compare !== undefined && diff.data && <YamlDiff diff={diff.data.renderedDiff} empty="Same YAML." />}
+          {compare !== undefined && (diff.isPending ? <Loading what="the diff" /> : diff.error ? <LoadError what="the diff" error={diff.error} /> : <YamlDiff diff={diff.data.renderedDiff} empty="Same YAML." />)}
         </div>
       )}
     </div>

@@ -135,6 +135,12 @@ describe("the SmartLimiter controller", () => {
       await c.forget("t");
       expect(c.status().map((s) => s.id)).toEqual(["r"]);
       expect(c.objects().map((o) => o.kind)).toEqual(["EnvoyFilter"]);
+      // A save whose evaluation fails keeps what is in force and says why.
+      const failing = controllerOf(registry, stored, { inputs: () => { throw new Error("metrics unavailable"); } });
+      await failing.evaluateOne({ id: "r", revision: 3, limiter: limiterOf("reviews", "single", "5") });
+      expect(failing.status()).toEqual([]);
+      expect(failing.lastCycle?.error).toBe("evaluating default/reviews after its save failed: metrics unavailable");
+
       await c.forget("r");
       expect(c.status()).toEqual([]);
       expect(c.policies()).toEqual([]);

@@ -154,7 +154,10 @@ export class LimiterController {
         parts.set(`${stored.limiter.metadata.namespace}/${stored.limiter.metadata.name}`, part);
         this.publish(parts);
       } catch (e) {
-        // As in a cycle: the saved revision stays stored; its status says it was not evaluated (current: false).
+        // As in a cycle: the saved revision stays stored, its status says it was not evaluated (current: false),
+        // and the page's "last evaluation failed" banner says why until the next cycle succeeds.
+        const key = `${stored.limiter.metadata.namespace}/${stored.limiter.metadata.name}`;
+        this.lastCycle = { ...(this.lastCycle ?? { at: at.toISOString(), ms: 0, limiters: this.statuses.size }), error: `evaluating ${key} after its save failed: ${describeError(e)}` };
         this.opts.log.error("SmartLimiter evaluation failed; the last results stay in force", { limiter: stored.id, error: describeError(e) });
       }
     });
