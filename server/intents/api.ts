@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { RouteContext } from "../http/route";
 import { INTENT_KINDS, intentDraftSchema } from "./schemas";
-import { applyIntent, diffRevisions, intentHistory, listIntentViews, objectsInForce, previewIntent, rollbackIntent } from "./service";
+import { proxylessClients } from "../xds/status";
+import type { Runtime } from "../runtime";
+import { type ClientsOf, applyIntent, diffRevisions, intentHistory, listIntentViews, objectsInForce, previewIntent, rollbackIntent } from "./service";
 
 /** Input schemas and handlers behind /api/intents and /api/objects. */
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63);
@@ -31,19 +33,24 @@ export function authorOf(ctx: RouteContext): string {
   return h && /^[\w.@+-]{1,128}$/.test(h) ? h : "anonymous";
 }
 
+function clientsOf(rt: Runtime): ClientsOf {
+  const byHost = rt.xds ? proxylessClients(rt.xds.server.proxies()) : new Map<string, string[]>();
+  return (hostname) => byHost.get(hostname) ?? [];
+}
+
 export async function serveListIntents(ctx: RouteContext, q: z.infer<typeof listIntentsQuery>) {
   const rt = await ctx.runtime();
-  return { intents: await listIntentViews(rt.store.get().prisma, rt.registry.snapshot(), q) };
+  return { intents: await listIntentViews(rt.store.get().prisma, rt.registry.snapshot(), q, clientsOf(rt)) };
 }
 
 export async function servePreview(ctx: RouteContext, b: z.infer<typeof previewBody>) {
   const rt = await ctx.runtime();
-  return previewIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent);
+  return previewIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, clientsOf(rt));
 }
 
 export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>) {
   const rt = await ctx.runtime();
-  const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule(); // proxies get the change with the next (debounced) snapshot
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
@@ -60,7 +67,7 @@ export async function serveDiff(ctx: RouteContext, p: z.infer<typeof intentIdPar
 
 export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentIdParams>, b: z.infer<typeof rollbackBody>) {
   const rt = await ctx.runtime();
-  const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule();
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }

@@ -48,10 +48,14 @@ export function serviceTargets(mesh: MeshSnapshot): ServiceTarget[] {
   return mesh.services.map((s) => ({ namespace: s.namespace, name: s.name, hostname: s.hostname, subsets: subsetsOf(s, mesh.endpoints).subsets.map((x) => x.name) }));
 }
 
-function facts(mesh: MeshSnapshot, namespace: string, name: string): ServiceFacts | undefined {
+/** The proxyless gRPC clients of a service (by hostname) connected now; from the xDS server. */
+export type ClientsOf = (hostname: string) => string[];
+const nobody: ClientsOf = () => [];
+
+function facts(mesh: MeshSnapshot, namespace: string, name: string, clients: ClientsOf): ServiceFacts | undefined {
   const s = mesh.services.find((x) => x.namespace === namespace && x.name === name);
   if (!s) return undefined;
-  return { namespace, name, subsets: subsetsOf(s, mesh.endpoints).subsets.map((x) => x.name), protocols: s.ports.map((p) => p.protocol) };
+  return { namespace, name, subsets: subsetsOf(s, mesh.endpoints).subsets.map((x) => x.name), protocols: s.ports.map((p) => p.protocol), proxylessClients: clients(s.hostname) };
 }
 
 /** The stored spec as a draft (stored specs passed the schema when written). */
@@ -79,11 +83,11 @@ function render(target: ServiceTarget, drafts: IntentDraft[]): RenderedObject[] 
   return objects;
 }
 
-export async function previewIntent(db: Db, mesh: MeshSnapshot, draft: IntentDraft): Promise<Preview> {
+export async function previewIntent(db: Db, mesh: MeshSnapshot, draft: IntentDraft, clients: ClientsOf = nobody): Promise<Preview> {
   const current = await hostIntents(db, draft.namespace, draft.target);
   const currentDrafts = current.map(draftOf);
   const others = currentDrafts.filter((d) => d.kind !== draft.kind);
-  const findings = validateIntent(draft, facts(mesh, draft.namespace, draft.target), others);
+  const findings = validateIntent(draft, facts(mesh, draft.namespace, draft.target, clients), others);
   const target = hostTarget(mesh, draft.namespace, draft.target);
   const objects = findings.some((f) => f.code === "SX101") ? [] : render(target, [...others, draft]);
   const yaml = toYaml(objects);
@@ -96,10 +100,11 @@ export interface ApplyOptions {
   expectedRevision: number;
   author: string;
   message?: string;
+  clients?: ClientsOf;
 }
 
 export async function applyIntent(db: Db, mesh: MeshSnapshot, draft: IntentDraft, opts: ApplyOptions): Promise<{ intent: IntentView; preview: Preview }> {
-  const preview = await previewIntent(db, mesh, draft);
+  const preview = await previewIntent(db, mesh, draft, opts.clients);
   const errors = preview.findings.filter((f) => f.severity === "error");
   if (errors.length) {
     throw new InvalidError(
@@ -122,7 +127,7 @@ export async function applyIntent(db: Db, mesh: MeshSnapshot, draft: IntentDraft
   return { intent: view(record, preview.findings), preview };
 }
 
-export async function listIntentViews(db: Db, mesh: MeshSnapshot, filter: { namespace?: string; target?: string; kind?: string }): Promise<IntentView[]> {
+export async function listIntentViews(db: Db, mesh: MeshSnapshot, filter: { namespace?: string; target?: string; kind?: string }, clients: ClientsOf = nobody): Promise<IntentView[]> {
   const all = await listIntents(db, { ...filter, kind: filter.kind ?? INTENT_KINDS });
   const byHost = new Map<string, IntentDraft[]>();
   for (const r of await listIntents(db, { namespace: filter.namespace, target: filter.target, kind: INTENT_KINDS })) {
@@ -132,7 +137,7 @@ export async function listIntentViews(db: Db, mesh: MeshSnapshot, filter: { name
   return all.map((r) => {
     const draft = draftOf(r);
     const others = (byHost.get(`${r.namespace}/${r.target}`) ?? []).filter((d) => d.kind !== r.kind);
-    return view(r, validateIntent(draft, facts(mesh, r.namespace, r.target), others));
+    return view(r, validateIntent(draft, facts(mesh, r.namespace, r.target, clients), others));
   });
 }
 

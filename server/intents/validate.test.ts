@@ -4,7 +4,11 @@ import { CODES, type ServiceFacts, validateIntent } from "./validate";
 
 const reviews: ServiceFacts = { namespace: "default", name: "reviews", subsets: ["v1", "v2", "v3"], protocols: ["GRPC"] };
 const intent = (kind: string, spec: unknown, target = "reviews"): IntentDraft => intentDraftSchema.parse({ kind, namespace: "default", target, spec });
-const codes = (i: IntentDraft, others: IntentDraft[] = [], svc: ServiceFacts | undefined = reviews) => validateIntent(i, svc, others).map((x) => [x.code, x.severity, x.path]);
+/** Findings about the intent itself (the proxyless gRPC ones, SX3xx, have their own test). */
+const codes = (i: IntentDraft, others: IntentDraft[] = [], svc: ServiceFacts | undefined = reviews) =>
+  validateIntent(i, svc, others)
+    .filter((x) => !x.code.startsWith("SX3"))
+    .map((x) => [x.code, x.severity, x.path]);
 const jason = { headers: { "end-user": { exact: "jason" } } };
 
 describe("intent validation codes", () => {
@@ -28,11 +32,45 @@ describe("intent validation codes", () => {
     expect(codes(intent("traffic-shift", { protocol: "tcp", weights: [{ subset: "v1", weight: 100 }] }))).toEqual([["SX105", "error", "spec.protocol"]]);
     expect(codes(intent("traffic-shift", { protocol: "tcp", weights: [{ subset: "v1", weight: 100 }] }), [], { ...reviews, protocols: ["TCP"] })).toEqual([]);
   });
-  it("SX201 a fault match and a routing rule claim the same requests", () => {
+  it("a fault match equal to a routing rule's match is combined, not a conflict", () => {
     const routing = intent("request-routing", { rules: [{ match: [jason], route: [{ subset: "v2", weight: 100 }] }] });
     const fault = intent("fault-injection", { match: [jason], abort: { httpStatus: 500, percentage: 100 } });
-    expect(codes(fault, [routing])).toEqual([["SX201", "error", "spec.match[0]"]]);
-    expect(codes(routing, [fault])).toEqual([["SX201", "error", "spec.rules[0].match[0]"]]);
+    expect(codes(fault, [routing])).toEqual([]);
+    expect(codes(routing, [fault])).toEqual([]);
+  });
+  it("SX207 a fault match and a rule's match overlap inexpressibly", () => {
+    const routing = intent("request-routing", { rules: [{ match: [{ headers: { "end-user": { regex: "j.*" } } }], route: [{ subset: "v2", weight: 100 }] }] });
+    const fault = intent("fault-injection", { match: [{ headers: { "end-user": { prefix: "ja" } } }], abort: { httpStatus: 500, percentage: 100 } });
+    expect(codes(fault, [routing])).toEqual([["SX207", "warning", "spec.match[0]"]]);
+    expect(codes(routing, [fault])).toEqual([["SX207", "warning", "spec.rules[0].match[0]"]]);
+    // Disjoint (exact ann vs exact jason) or nested (exact jason inside prefix ja): no finding.
+    expect(codes(intent("fault-injection", { match: [{ headers: { "end-user": { exact: "ann" } } }], abort: { httpStatus: 500, percentage: 1 } }), [routing])).toEqual([]);
+  });
+  it("SX3xx: what proxyless gRPC cannot honour is a warning naming the clients affected", () => {
+    const svc = { ...reviews, proxylessClients: ["productpage-v1-abc"] };
+    const one = (i: IntentDraft) => validateIntent(i, svc, []).map((x) => [x.code, x.path]);
+    expect(one(intent("load-balancer", { simple: "LEAST_REQUEST" }))).toEqual([["SX301", "spec.simple"]]);
+    expect(one(intent("load-balancer", { simple: "ROUND_ROBIN" }))).toEqual([]);
+    expect(one(intent("load-balancer", { consistentHash: { httpCookie: { name: "user" } } }))).toEqual([["SX302", "spec.consistentHash"]]);
+    expect(one(intent("load-balancer", { consistentHash: { httpHeaderName: "x-user" } }))).toEqual([]);
+    expect(one(intent("request-routing", { rules: [{ match: [{ queryParams: { a: { exact: "1" } } }, { method: { exact: "GET" } }], route: [{ subset: "v2", weight: 100 }] }] }))).toEqual([
+      ["SX303", "spec.rules[0].match[0].queryParams"],
+      ["SX304", "spec.rules[0].match[1].method"],
+    ]);
+    expect(one(intent("mirroring", { subset: "v2", percentage: 10 }))).toEqual([["SX305", "spec"]]);
+    expect(one(intent("timeouts-retries", { retries: { attempts: 7, perTryTimeout: "1s", retryOn: ["5xx", "retriable-4xx", "unavailable"] } }))).toEqual([
+      ["SX306", "spec.retries.perTryTimeout"],
+      ["SX307", "spec.retries.retryOn"],
+    ]);
+    expect(one(intent("timeouts-retries", { retries: { attempts: 3, retryOn: ["unavailable"] } }))).toEqual([]);
+    expect(one(intent("circuit-breaking", { connectionPool: { tcp: { maxConnections: 5 }, http: { http2MaxRequests: 10 } }, outlierDetection: { consecutive5xxErrors: 3 } }))).toEqual([
+      ["SX308", "spec.outlierDetection.consecutive5xxErrors"],
+      ["SX309", "spec.connectionPool"],
+    ]);
+    const [lc] = validateIntent(intent("load-balancer", { simple: "RANDOM" }), svc, []);
+    expect(lc!.severity).toBe("warning");
+    expect(lc!.message).toContain("productpage-v1-abc");
+    expect(validateIntent(intent("load-balancer", { simple: "RANDOM" }), reviews, [])[0]!.message).toContain("no proxyless gRPC client of reviews is connected now");
   });
   it("SX202 a repeated match can never match", () => {
     const r = intent("request-routing", { rules: [{ match: [jason], route: [{ subset: "v2", weight: 100 }] }, { match: [{ headers: { "end-user": { exact: "jason" } } }], route: [{ subset: "v3", weight: 100 }] }] });

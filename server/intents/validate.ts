@@ -1,3 +1,5 @@
+import { PROXYLESS_CODES, proxylessGaps } from "./proxyless";
+import { combineMatches, matchKey } from "./routes";
 import { type IntentDraft, type RequestMatch, type SpecOf, durationMs } from "./schemas";
 
 /**
@@ -22,6 +24,8 @@ export interface ServiceFacts {
   subsets: string[];
   /** Port protocols of the service (HTTP, GRPC, TCP, ...). */
   protocols: string[];
+  /** Proxyless gRPC clients of the service connected now (pod or node names), for SX3xx findings. */
+  proxylessClients?: string[];
 }
 
 export const CODES = {
@@ -30,12 +34,13 @@ export const CODES = {
   SX103: "weights must sum to 100",
   SX104: "subset listed twice",
   SX105: "TCP traffic shifting on a service without a TCP port",
-  SX201: "two intents claim the same route",
   SX202: "a rule repeats an earlier rule's match and can never match",
   SX203: "a rule follows a rule that matches every request and can never match",
   SX204: "fault injection with 0% of requests does nothing",
   SX205: "retries cannot all happen within the timeout",
   SX206: "mirroring to a subset that already receives all the traffic",
+  SX207: "a fault's match and a routing rule's match overlap in a way no single match can express",
+  ...PROXYLESS_CODES,
 } as const;
 
 type Code = keyof typeof CODES;
@@ -114,26 +119,32 @@ export function validateIntent(intent: IntentDraft, service: ServiceFacts | unde
     case "load-balancer":
       break;
   }
+  const clients = service.proxylessClients ?? [];
+  const who = clients.length ? `affects the proxyless gRPC clients of ${service.name}: ${clients.join(", ")}` : `no proxyless gRPC client of ${service.name} is connected now`;
+  for (const g of proxylessGaps(intent)) out.push(f(g.code, "warning", g.path, `${g.detail} (${who}; Envoy sidecars get it in full)`));
   return out;
 }
 
-/** A fault-injection match equal to a routing rule's match: the fault route comes first and takes those requests. */
+/**
+ * A fault's match and a rule's match are combined into one route (see
+ * routes.ts); where they overlap but no single match expresses both (two
+ * different regexes on one header, say), requests matching both get the fault
+ * on the default route instead of the rule's destination.
+ */
 function conflictsWithFault(routing: SpecOf<"request-routing">, fault: SpecOf<"fault-injection"> | undefined, out: Finding[], from: "routing" | "fault") {
   if (!fault?.match) return;
-  const faultKeys = new Set(fault.match.map(matchKey));
   routing.rules.forEach((rule, i) =>
-    rule.match.forEach((m, j) => {
-      if (!faultKeys.has(matchKey(m))) return;
-      const path = from === "routing" ? `spec.rules[${i}].match[${j}]` : `spec.match[${fault.match!.findIndex((x) => matchKey(x) === matchKey(m))}]`;
-      out.push(f("SX201", "error", path, `the fault-injection intent and request-routing rule ${i} both claim the requests matching ${matchKey(m)}`));
-    }),
+    rule.match.forEach((m, j) =>
+      fault.match!.forEach((fm, k) => {
+        if (combineMatches(fm, m) !== "inexpressible") return;
+        const path = from === "routing" ? `spec.rules[${i}].match[${j}]` : `spec.match[${k}]`;
+        out.push(f("SX207", "warning", path, `requests matching both fault match[${k}] and rule ${i}'s match[${j}] get the fault but go to the default route, not rule ${i}'s subsets`));
+      }),
+    ),
   );
 }
 
-export function matchKey(m: RequestMatch): string {
-  const sort = (r?: Record<string, unknown>) => (r ? Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]])) : undefined);
-  return JSON.stringify({ headers: sort(m.headers), uri: m.uri, method: m.method, queryParams: sort(m.queryParams) });
-}
+export { matchKey };
 
 function matchesEverything(m: RequestMatch): boolean {
   const keys = Object.keys(m).filter((k) => m[k as keyof RequestMatch] !== undefined);

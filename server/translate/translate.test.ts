@@ -94,15 +94,27 @@ describe("the translator", () => {
     expect(vs!.metadata).toEqual({ name: "reviews", namespace: "default", labels: { "app.kubernetes.io/managed-by": "sextant" } });
   });
 
-  it("puts fault injection for some requests before routing rules", () => {
+  it("a fault for some requests adds to the destination the routing rules choose: matches combined first", () => {
     const [vs] = translateHost(reviews, [
-      intent("request-routing", "reviews", { rules: [{ match: [{ uri: { prefix: "/api" } }], route: [{ subset: "v2", weight: 100 }] }] }),
+      intent("request-routing", "reviews", { rules: [{ name: "api", match: [{ uri: { prefix: "/api" } }], route: [{ subset: "v2", weight: 100 }] }] }),
       intent("fault-injection", "reviews", { match: [{ headers: { "end-user": { exact: "jason" } } }], abort: { httpStatus: 503, percentage: 50 } }),
     ]);
     const http = (vs as Extract<RenderedObject, { kind: "VirtualService" }>).spec.http!;
-    expect(http.map((r) => Object.keys(r.match?.[0] ?? {}))).toEqual([["headers"], ["uri"], []]);
-    expect(http[0]!.fault).toBeDefined();
-    expect(http[1]!.fault).toBeUndefined();
+    // 1. jason AND /api: the fault, routed by the rule; 2. jason: the fault, default route; 3. the rule; 4. default.
+    expect(http.map((r) => [r.name ?? "", r.match?.map((m) => Object.keys(m).sort().join("+")) ?? [], !!r.fault, r.route.map((d) => d.destination.subset ?? "")])).toEqual([
+      ["api-fault", ["headers+uri"], true, ["v2"]],
+      ["", ["headers"], true, [""]],
+      ["api", ["uri"], false, ["v2"]],
+      ["", [], false, [""]],
+    ]);
+  });
+
+  it("leaves out combinations no request can match", () => {
+    const [vs] = translateHost(reviews, [
+      intent("request-routing", "reviews", { rules: [{ match: [{ headers: { "end-user": { exact: "jason" } } }], route: [{ subset: "v2", weight: 100 }] }] }),
+      intent("fault-injection", "reviews", { match: [{ headers: { "end-user": { exact: "ann" } } }], abort: { httpStatus: 503, percentage: 50 } }),
+    ]);
+    expect((vs as Extract<RenderedObject, { kind: "VirtualService" }>).spec.http!.map((r) => !!r.fault)).toEqual([true, false, false]);
   });
 
   it("shifts TCP traffic with tcp routes", () => {

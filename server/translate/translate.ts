@@ -1,4 +1,5 @@
 import type { IntentDraft, IntentKind, RequestMatch, SpecOf } from "../intents/schemas";
+import { type HostSpecs, httpRoutePlan, specsByKind } from "../intents/routes";
 import { ISTIO_API, MANAGED_BY, MANAGED_BY_LABEL, type DestinationRule, type HttpRoute, type RenderedObject, type RouteDestination, type VirtualService, objectKey } from "./istio";
 
 /**
@@ -6,12 +7,10 @@ import { ISTIO_API, MANAGED_BY, MANAGED_BY_LABEL, type DestinationRule, type Htt
  * intents in, one VirtualService and one DestinationRule per host out, with
  * a defined merge order, so the same intents always give the same bytes.
  *
- * HTTP routes of a host, first match wins, in this order:
- *   1. fault injection limited to some requests (test traffic first);
- *   2. request-routing rules, in their order;
- *   3. the default route: the traffic-shift weights, else the host itself.
- * Applied to every route: fault injection without a match, timeouts and
- * retries, mirroring. TCP traffic shifting becomes the tcp routes.
+ * HTTP routes of a host, first match wins, in the order of
+ * server/intents/routes.ts (a fault limited to some requests combined with
+ * the routing rules, the fault alone, the rules, the default route).
+ * Applied to every route: timeouts and retries, mirroring. TCP traffic shifting becomes the tcp routes.
  * The DestinationRule carries every subset of the service (one per version
  * label) and the traffic policy (load balancer, connection pool, outlier
  * detection).
@@ -26,13 +25,8 @@ export interface ServiceTarget {
 
 const VS_KINDS: IntentKind[] = ["traffic-shift", "request-routing", "fault-injection", "timeouts-retries", "mirroring"];
 
-type ByKind = { [K in IntentKind]?: SpecOf<K> };
-
-function byKind(intents: IntentDraft[]): ByKind {
-  const out: ByKind = {};
-  for (const i of intents) (out as Record<string, unknown>)[i.kind] = i.spec;
-  return out;
-}
+type ByKind = HostSpecs;
+const byKind = specsByKind;
 
 function meta(service: ServiceTarget) {
   return { name: service.name, namespace: service.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } };
@@ -66,19 +60,16 @@ export function virtualService(service: ServiceTarget, k: ByKind): VirtualServic
   if (!VS_KINDS.some((kind) => k[kind])) return undefined;
   const host = service.hostname;
   const shift = k["traffic-shift"];
-  const httpDefault: RouteDestination[] = shift && shift.protocol === "http" ? routeOf(host, shift.weights) : [{ destination: { host } }];
-  const http: HttpRoute[] = [];
-  const fault = k["fault-injection"];
-  if (fault?.match) http.push({ match: fault.match.map(istioMatch), fault: faultOf(fault), route: httpDefault });
-  for (const rule of k["request-routing"]?.rules ?? []) {
-    http.push({ ...(rule.name ? { name: rule.name } : {}), match: rule.match.map(istioMatch), route: routeOf(host, rule.route) });
-  }
-  http.push({ route: httpDefault });
+  const http: HttpRoute[] = httpRoutePlan(k).map((p) => ({
+    ...(p.declared ? { name: p.declared } : {}),
+    ...(p.match ? { match: p.match.map(istioMatch) } : {}),
+    ...(p.fault ? { fault: faultOf(p.fault) } : {}),
+    route: p.weights ? routeOf(host, p.weights) : [{ destination: { host } }],
+  }));
 
   const timeouts = k["timeouts-retries"];
   const mirror = k.mirroring;
   for (const r of http) {
-    if (fault && !fault.match) r.fault = faultOf(fault);
     if (timeouts?.timeout) r.timeout = timeouts.timeout;
     if (timeouts?.retries) {
       r.retries = {

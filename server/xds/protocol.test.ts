@@ -318,7 +318,18 @@ describe("resources round-trip through Envoy's real message types", () => {
       intentDraftSchema.parse({ kind: "load-balancer", namespace: "default", target: "reviews", spec: { simple: "LEAST_REQUEST" } }),
       intentDraftSchema.parse({ kind: "mirroring", namespace: "default", target: "reviews", spec: { subset: "v2", percentage: 12.5 } }),
     ];
-    const r = buildResources(mesh, intents);
+    // Envoy's flavour carries every field (mirroring, per-try timeouts, LEAST_REQUEST); proxyless gRPC's is checked below.
+    for (const r of [buildResources(mesh, intents, "proxyless")]) {
+      const snap = buildSnapshot(r);
+      for (const [type, items] of [[TYPE.route, r.routes], [TYPE.cluster, r.clusters]] as const) {
+        const msg = messageType(type);
+        for (const [name, built] of Object.entries(items)) {
+          const back = msg.toObject(msg.decode(snap.resources[type].get(name)!.any.value), { longs: String, enums: String, defaults: false });
+          expect(JSON.parse(JSON.stringify(back, (_k, v) => (typeof v === "number" ? String(v) : v))), name).toEqual(JSON.parse(JSON.stringify(built, (_k, v) => (typeof v === "number" ? String(v) : v))));
+        }
+      }
+    }
+    const r = buildResources(mesh, intents, "envoy");
     const snap = buildSnapshot(r);
     const mirror = ((r.routes["reviews.default.svc.cluster.local:9080"]!.virtual_hosts as { routes: { route: Record<string, unknown> }[] }[])[0]!.routes[0]!.route).request_mirror_policies;
     expect(mirror).toEqual([{ cluster: "outbound|9080|v2|reviews.default.svc.cluster.local", runtime_fraction: { default_value: { numerator: 125000, denominator: "MILLION" } } }]);

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "../log";
 import { includeDirs } from "./protos";
+import { type ClientKind, type NodeInfo, clientKind } from "./clients";
 import { nodeProxyKey } from "./node";
 import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES, resourcesFor } from "./snapshot";
 
@@ -31,13 +32,14 @@ export interface TypeStatus {
   sentVersion?: string;
   sentNonce?: string;
   ackedVersion?: string;
-  nack?: { version: string; message: string; at: string };
+  nack?: { version: string; message: string; at: string; resources: { name: string; message: string }[] };
   lastPush?: string;
 }
 
 export interface ProxyConnection {
   streamId: number;
   nodeId: string;
+  client: ClientKind;
   cluster: string;
   connectedAt: string;
   types: TypeStatus[];
@@ -45,7 +47,7 @@ export interface ProxyConnection {
 
 interface DiscoveryRequest {
   version_info?: string;
-  node?: { id?: string; cluster?: string };
+  node?: NodeInfo & { cluster?: string };
   resource_names?: string[];
   type_url?: string;
   response_nonce?: string;
@@ -55,7 +57,7 @@ interface DiscoveryRequest {
 type Stream = grpc.ServerDuplexStream<DiscoveryRequest, unknown>;
 
 interface DeltaRequest {
-  node?: { id?: string; cluster?: string };
+  node?: NodeInfo & { cluster?: string };
   type_url?: string;
   resource_names_subscribe?: string[];
   resource_names_unsubscribe?: string[];
@@ -79,12 +81,15 @@ interface StreamState {
   call: Stream;
   nodeId: string;
   cluster: string;
+  client: ClientKind;
   /** "<pod>.<namespace>" for sidecars that name their pod. */
   proxy?: string;
   connectedAt: Date;
   types: Map<TypeUrl, TypeStatus>;
   /** What was last sent per type, for the config dump and to tell what changed. */
   sent: Map<TypeUrl, EncodedResource[]>;
+  /** The names in the last response per type, in its order (a NACK names resources by index). */
+  sentOrder: Map<TypeUrl, string[]>;
 }
 
 let adsDefinition: grpc.ServiceDefinition | undefined;
@@ -120,7 +125,7 @@ export class AdsServer {
         continue;
       }
       for (const [type, status] of st.types) {
-        const view = resourcesFor(s, type, st.proxy);
+        const view = resourcesFor(s, type, st.proxy, st.client);
         if (status.sentVersion === view.version) continue;
         if (status.subscribed !== "*") {
           const before = new Map((st.sent.get(type) ?? []).map((r) => [r.name, r.hash]));
@@ -161,7 +166,7 @@ export class AdsServer {
   /** Every connected proxy and, per type, what it was sent and what it said. */
   proxies(): ProxyConnection[] {
     return [...this.streams.values()]
-      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
+      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, client: st.client, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
       .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.streamId - b.streamId));
   }
 
@@ -171,7 +176,7 @@ export class AdsServer {
   }
 
   private onStream(call: Stream, delta = false): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", connectedAt: new Date(), types: new Map(), sent: new Map(), ...(delta ? { delta: new Map() } : {}) };
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
     const done = () => this.streams.delete(st.id);
     call.on("end", () => {
@@ -194,12 +199,14 @@ export class AdsServer {
   }
 
   /** The node (from the first request) and the requested type; throws for what the protocol forbids. */
-  private identify(st: StreamState, req: { node?: { id?: string; cluster?: string }; type_url?: string }): TypeUrl {
+  private identify(st: StreamState, req: { node?: NodeInfo & { cluster?: string }; type_url?: string }): TypeUrl {
     if (!st.nodeId) {
       if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
       st.nodeId = req.node.id;
       st.cluster = req.node.cluster ?? "";
-      st.proxy = nodeProxyKey(req.node.id);
+      st.client = clientKind(req.node);
+      // Only a sidecar has an inbound side of its own.
+      st.proxy = st.client === "envoy" ? nodeProxyKey(req.node.id) : undefined;
     }
     const type = req.type_url as TypeUrl;
     if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
@@ -214,8 +221,10 @@ export class AdsServer {
     if (!req.response_nonce) return true;
     if (req.response_nonce !== status.sentNonce) return false;
     if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
-      status.nack = { version, message: req.error_detail.message ?? `code ${req.error_detail.code}`, at: new Date().toISOString() };
-      this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: status.nack.message });
+      const message = req.error_detail.message || `code ${req.error_detail.code}`;
+      // The same NACK repeated (a client re-sends its error with every request until the next response) is logged once.
+      if (status.nack?.message !== message || status.nack.version !== version) this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: message });
+      status.nack = { version, message, at: new Date().toISOString(), resources: rejectedResources(message, st.sentOrder.get(type) ?? []) };
     } else {
       status.ackedVersion = version;
       status.nack = undefined;
@@ -271,7 +280,7 @@ export class AdsServer {
     const d = st.delta?.get(type);
     const status = st.types.get(type);
     if (!snap || !d || !status) return false;
-    const { all, version } = resourcesFor(snap, type, st.proxy);
+    const { all, version } = resourcesFor(snap, type, st.proxy, st.client);
     const wanted = d.wildcard ? [...all.keys()] : [...d.names];
     const changed = wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined && d.known.get(r.name) !== r.hash);
     const removed = [...d.known.keys()].filter((n) => !all.has(n) && (d.wildcard || d.names.has(n)));
@@ -283,6 +292,7 @@ export class AdsServer {
     status.sentNonce = nonce;
     status.lastPush = new Date().toISOString();
     st.sent.set(type, wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined));
+    st.sentOrder.set(type, changed.map((r) => r.name));
     st.call.write({
       system_version_info: version,
       type_url: type,
@@ -297,13 +307,30 @@ export class AdsServer {
     const snap = this.snapshot;
     const status = st.types.get(type);
     if (!snap || !status) return;
-    const { all, version } = resourcesFor(snap, type, st.proxy);
+    const { all, version } = resourcesFor(snap, type, st.proxy, st.client);
     const resources = status.subscribed === "*" ? [...all.values()] : status.subscribed.map((n) => all.get(n)).filter((r) => r !== undefined);
     const nonce = String(++this.nonce);
     status.sentVersion = version;
     status.sentNonce = nonce;
     status.lastPush = new Date().toISOString();
     st.sent.set(type, resources);
+    st.sentOrder.set(type, resources.map((r) => r.name));
     st.call.write({ version_info: version, resources: resources.map((r) => r.any), type_url: type, nonce });
   }
+}
+
+/**
+ * The resources a NACK's message names. gRPC's xDS clients say
+ * "resource index N: <error>" for each rejected resource of the response;
+ * Envoy names resources in its messages ("Proto constraint validation failed
+ * (...)" / "cluster: <name> ..."), so any sent name it mentions is taken.
+ */
+export function rejectedResources(message: string, order: string[]): { name: string; message: string }[] {
+  const out = new Map<string, string>();
+  for (const m of message.matchAll(/resource index (\d+):\s*((?:(?!resource index \d+:)[\s\S])*)/g)) {
+    const name = order[Number(m[1])];
+    if (name !== undefined) out.set(name, m[2]!.replace(/[;\]\s]+$/, "").trim());
+  }
+  if (out.size === 0) for (const name of order) if (message.includes(name)) out.set(name, message);
+  return [...out].map(([name, msg]) => ({ name, message: msg })).sort((a, b) => (a.name < b.name ? -1 : 1));
 }

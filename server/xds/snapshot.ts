@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { TYPE, anyFromProtoJson, messageType, toAny } from "./protos";
+import type { ClientKind } from "./clients";
 import { type ApiListenerSpec, type EnvoyResources, type ServiceInput, type SocketListenerSpec, buildServiceResources, serviceInputs, sidecarResources } from "./resources";
 import { type InboundListenerSpec, type InboundPort, type InboundRateLimit, inboundChains, inboundResources, inboundRouteConfiguration, proxyKey, serviceInboundPorts } from "./inbound";
 import type { IntentDraft } from "../intents/schemas";
@@ -33,6 +34,11 @@ export interface Snapshot {
    * receives the shared resources plus its own; see resourcesFor().
    */
   proxies?: Map<string, ProxyPart>;
+  /**
+   * What Envoy sidecars get instead of the shared (proxyless-safe) resource of
+   * the same name: clusters with the load balancers gRPC cannot run.
+   */
+  envoy?: ProxyPart;
 }
 
 /** One pod's own resources; pods with the same inbound configuration share one. */
@@ -52,15 +58,20 @@ export interface InboundPolicy {
 
 /**
  * The resources of one type a proxy should see, and their version: the
- * shared ones plus its pod's own (same-named own resources win). Without a
- * part of its own, the shared map itself (no copy).
+ * shared ones, with Envoy's own variants for an Envoy sidecar, plus its pod's
+ * own (same-named own resources win). With nothing of its own, the shared map
+ * itself (no copy).
  */
-export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefined): { all: Map<string, EncodedResource>; version: string } {
-  const part = proxy ? s.proxies?.get(proxy) : undefined;
-  if (!part || part.resources[type].length === 0) return { all: s.resources[type], version: s.versions[type] };
+export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefined, client: ClientKind = "proxyless"): { all: Map<string, EncodedResource>; version: string } {
+  const overlays = [client === "envoy" ? s.envoy : undefined, proxy ? s.proxies?.get(proxy) : undefined].filter((p): p is ProxyPart => !!p && p.resources[type].length > 0);
+  if (overlays.length === 0) return { all: s.resources[type], version: s.versions[type] };
   const all = new Map(s.resources[type]);
-  for (const r of part.resources[type]) all.set(r.name, r);
-  return { all, version: createHash("sha256").update(s.versions[type]).update("\0").update(part.digest[type]).digest("hex").slice(0, 16) };
+  const h = createHash("sha256").update(s.versions[type]);
+  for (const part of overlays) {
+    for (const r of part.resources[type]) all.set(r.name, r);
+    h.update("\0").update(part.digest[type]);
+  }
+  return { all, version: h.digest("hex").slice(0, 16) };
 }
 
 export class InconsistentSnapshotError extends Error {}
@@ -201,20 +212,25 @@ export class SnapshotBuilder {
         next.set(id, hit);
         continue;
       }
-      const plain = buildServiceResources(input);
+      // Proxyless gRPC's resources are the shared ones; Envoy's differ in routes
+      // (the shared per-port configurations are made of them) and some clusters.
+      const plain = buildServiceResources(input, "proxyless");
+      const forEnvoy = buildServiceResources(input, "envoy");
       // A service's resources only name each other (its listener, route, clusters,
       // load assignments), so consistency is checked per service, when it is built.
-      const problems = consistencyProblems(plain);
+      const problems = [...consistencyProblems(plain), ...consistencyProblems(forEnvoy)];
       if (problems.length) throw new InconsistentSnapshotError(`inconsistent snapshot: ${problems.join("; ")}`);
       const encoded = encodeAll(plain);
+      const shared = new Map(encoded[TYPE.cluster].map((r) => [r.name, r.hash]));
+      const envoyClusters = encodeAll({ listeners: {}, routes: {}, clusters: forEnvoy.clusters, endpoints: {} })[TYPE.cluster].filter((r) => shared.get(r.name) !== r.hash);
       const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
       // Each virtual host encoded once, keyed by its port's shared route configuration name.
       const vhosts = new Map<string, Buffer[]>();
-      for (const [name, rc] of Object.entries(plain.routes)) {
+      for (const [name, rc] of Object.entries(forEnvoy.routes)) {
         const port = name.slice(name.lastIndexOf(":") + 1);
         vhosts.set(port, [...(vhosts.get(port) ?? []), ...(rc.virtual_hosts as Record<string, unknown>[]).map((vh) => encodeVirtualHost(vh))]);
       }
-      next.set(id, { id, key, encoded, digest, routes: plain.routes, vhosts, inbound: serviceInboundPorts(input) });
+      next.set(id, { id, key, encoded, digest, routes: forEnvoy.routes, vhosts, envoyClusters, inbound: serviceInboundPorts(input) });
     }
     this.cache = next;
     const proxies = this.buildProxyParts(mesh, next, policies);
@@ -230,7 +246,7 @@ export class SnapshotBuilder {
         encoded[TYPE.route].push({ name, any: { type_url: TYPE.route, value }, hash: createHash("sha256").update(value).digest("hex").slice(0, 16) });
       }
       const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
-      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), inbound: new Map() };
+      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), envoyClusters: [], inbound: new Map() };
     }
     const entries = new Map<string, Built>([...next, ["*sidecar", this.shared]]);
     // The last snapshot's maps are reused for types no entry changed, and otherwise copied with
@@ -253,7 +269,7 @@ export class SnapshotBuilder {
       versions[t] = createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
     }
     this.last = { entries, resources };
-    return { resources, versions, proxies };
+    return { resources, versions, proxies, envoy: envoyPart([...next.values()].flatMap((e) => e.envoyClusters)) };
   }
 
   /**
@@ -365,8 +381,16 @@ interface CacheEntry {
   vhosts: Map<string, Buffer[]>;
   /** Per type, a digest of this service's resources: versions combine these. */
   digest: Record<TypeUrl, string>;
+  /** Its clusters as Envoy gets them, where they differ from the shared (proxyless) ones. */
+  envoyClusters: EncodedResource[];
   /** Per pod ("<pod>.<namespace>"), the ports it serves for this service. */
   inbound: Map<string, InboundPort[]>;
+}
+
+function envoyPart(clusters: EncodedResource[]): ProxyPart {
+  const resources = Object.fromEntries(XDS_TYPES.map((t) => [t, t === TYPE.cluster ? clusters : []])) as Record<TypeUrl, EncodedResource[]>;
+  const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(resources[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
+  return { resources, digest };
 }
 
 function encodeVirtualHost(vh: Record<string, unknown>): Buffer {

@@ -36,12 +36,13 @@ export function proxyStatus(rt: Runtime) {
     proxies: xds.server.proxies().map((p: ProxyConnection) => ({
       streamId: p.streamId,
       nodeId: p.nodeId,
+      client: p.client,
       node: parseNodeId(p.nodeId),
       cluster: p.cluster,
       connectedAt: p.connectedAt,
       types: XDS_TYPES.map((type) => {
         const t = p.types.find((x) => x.typeUrl === type);
-        return { type: TYPE_NAMES[type], state: syncState(t), sentVersion: t?.sentVersion ?? null, ackedVersion: t?.ackedVersion ?? null, error: t?.nack?.message ?? null, lastPush: t?.lastPush ?? null, subscribed: t?.subscribed ?? null };
+        return { type: TYPE_NAMES[type], state: syncState(t), sentVersion: t?.sentVersion ?? null, ackedVersion: t?.ackedVersion ?? null, error: t?.nack?.message ?? null, rejected: t?.nack && syncState(t) === "NACKED" ? t.nack.resources : [], lastPush: t?.lastPush ?? null, subscribed: t?.subscribed ?? null };
       }),
     })),
   };
@@ -58,4 +59,24 @@ export function proxyConfig(rt: Runtime, streamId: number, type: "listener" | "r
     type,
     resources: (sent.get(typeUrl) ?? []).map((r) => msg.toObject(msg.decode(r.any.value), { longs: String, enums: String, bytes: String, defaults: false })),
   };
+}
+
+/**
+ * Connected proxyless gRPC clients per service hostname (from the listeners
+ * they subscribe to, "<hostname>:<port>"), named by their pod when their node
+ * id names one: the clients SX3xx findings name.
+ */
+export function proxylessClients(proxies: ProxyConnection[]): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const p of proxies) {
+    if (p.client !== "proxyless") continue;
+    const node = parseNodeId(p.nodeId);
+    const who = node.pod ? `${node.pod}${node.namespace ? `.${node.namespace}` : ""}` : p.nodeId;
+    const listeners = p.types.find((t) => t.typeUrl === TYPE.listener)?.subscribed;
+    for (const l of Array.isArray(listeners) ? listeners : []) {
+      const host = l.slice(0, l.lastIndexOf(":"));
+      (out.get(host) ?? out.set(host, new Set()).get(host)!).add(who);
+    }
+  }
+  return new Map([...out].map(([h, s]) => [h, [...s].sort()]));
 }

@@ -1,0 +1,77 @@
+import type { SpecOf } from "../intents/schemas";
+import { type ClientKind, FAILURE_PERCENTAGE_MIN_HOSTS, FAILURE_PERCENTAGE_THRESHOLD } from "./clients";
+import { duration } from "./routes";
+
+/**
+ * A cluster's load balancing, circuit breaking and outlier detection, for one
+ * kind of client. Pure. Envoy sidecars get them as istiod builds them;
+ * proxyless gRPC gets what gRPC implements:
+ *  - lb_policy: ROUND_ROBIN or RING_HASH only (LEAST_REQUEST and RANDOM are
+ *    NACKed by gRPC, PASSTHROUGH has no meaning without a proxy): round robin;
+ *  - outlier detection: no consecutive-5xx ejection in gRPC (gRFC A50), so
+ *    consecutive5xxErrors=N becomes failure-percentage ejection (at least N
+ *    calls in the interval, 85 % of them failed); success-rate ejection is
+ *    always off (enforcing_success_rate 0, as istiod sets it: with it on,
+ *    grpc-js throws from a timer when no endpoint has enough volume);
+ *  - an outlier_detection is always sent, ejecting nothing when no intent
+ *    asks for it: gRPC's client tells a changed cluster from its cached one
+ *    by the cached object's keys, and a "no outlier detection" object has
+ *    none, so adding one later would go unseen by a connected client.
+ */
+export function clusterPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined, cb: SpecOf<"circuit-breaking"> | undefined): Record<string, unknown> {
+  return { lb_policy: lbPolicy(client, lb), ...circuitBreakers(cb), ...outlierDetection(client, cb?.outlierDetection) };
+}
+
+function lbPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined): string {
+  if (!lb) return "ROUND_ROBIN";
+  if ("consistentHash" in lb) return "RING_HASH";
+  if (client === "proxyless") return "ROUND_ROBIN";
+  return ({ ROUND_ROBIN: "ROUND_ROBIN", LEAST_REQUEST: "LEAST_REQUEST", RANDOM: "RANDOM", PASSTHROUGH: "CLUSTER_PROVIDED" } as const)[lb.simple];
+}
+
+function circuitBreakers(cb: SpecOf<"circuit-breaking"> | undefined): Record<string, unknown> {
+  const pool = cb?.connectionPool;
+  if (!pool) return {};
+  return {
+    circuit_breakers: {
+      thresholds: [
+        {
+          ...(pool.tcp?.maxConnections ? { max_connections: { value: pool.tcp.maxConnections } } : {}),
+          ...(pool.http?.http1MaxPendingRequests ? { max_pending_requests: { value: pool.http.http1MaxPendingRequests } } : {}),
+          ...(pool.http?.http2MaxRequests ? { max_requests: { value: pool.http.http2MaxRequests } } : {}),
+          ...(pool.http?.maxRetries ? { max_retries: { value: pool.http.maxRetries } } : {}),
+        },
+      ],
+    },
+  };
+}
+
+type Outlier = NonNullable<SpecOf<"circuit-breaking">["outlierDetection"]>;
+
+function outlierDetection(client: ClientKind, od: Outlier | undefined): Record<string, unknown> {
+  if (!od) return client === "proxyless" ? { outlier_detection: { enforcing_success_rate: { value: 0 } } } : {};
+  const common = {
+    ...(od.interval ? { interval: duration(od.interval) } : {}),
+    ...(od.baseEjectionTime ? { base_ejection_time: duration(od.baseEjectionTime) } : {}),
+    ...(od.maxEjectionPercent !== undefined ? { max_ejection_percent: { value: od.maxEjectionPercent } } : {}),
+    enforcing_success_rate: { value: 0 },
+  };
+  if (client === "envoy") {
+    return { outlier_detection: { ...(od.consecutive5xxErrors !== undefined ? { consecutive_5xx: { value: od.consecutive5xxErrors } } : {}), ...common } };
+  }
+  // Unset means Envoy's (and Istio's) default of 5; 0 turns it off.
+  const n = od.consecutive5xxErrors ?? 5;
+  return {
+    outlier_detection: {
+      ...common,
+      ...(n
+        ? {
+            enforcing_failure_percentage: { value: 100 },
+            failure_percentage_threshold: { value: FAILURE_PERCENTAGE_THRESHOLD },
+            failure_percentage_minimum_hosts: { value: FAILURE_PERCENTAGE_MIN_HOSTS },
+            failure_percentage_request_volume: { value: n },
+          }
+        : {}),
+    },
+  };
+}
