@@ -32,7 +32,8 @@ export interface TypeStatus {
   sentVersion?: string;
   sentNonce?: string;
   ackedVersion?: string;
-  nack?: { version: string; message: string; at: string; resources: { name: string; message: string }[] };
+  /** The last response of this type the proxy rejected: its nonce and version (what we sent), the error, the resources it names. */
+  nack?: { nonce: string; version: string; message: string; at: string; resources: { name: string; message: string }[] };
   lastPush?: string;
 }
 
@@ -223,8 +224,10 @@ export class AdsServer {
     if (req.error_detail && (req.error_detail.message || req.error_detail.code)) {
       const message = req.error_detail.message || `code ${req.error_detail.code}`;
       // The same NACK repeated (a client re-sends its error with every request until the next response) is logged once.
-      if (status.nack?.message !== message || status.nack.version !== version) this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: message });
-      status.nack = { version, message, at: new Date().toISOString(), resources: rejectedResources(message, st.sentOrder.get(type) ?? []) };
+      // The version a NACK carries is the client's last good one or the rejected one, depending on the client:
+      // what was rejected is known by the nonce.
+      if (status.nack?.message !== message || status.nack.nonce !== req.response_nonce) this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: message });
+      status.nack = { nonce: req.response_nonce, version: status.sentVersion ?? version, message, at: new Date().toISOString(), resources: rejectedResources(message, st.sentOrder.get(type) ?? []) };
     } else {
       status.ackedVersion = version;
       status.nack = undefined;

@@ -24,7 +24,8 @@ export const TYPE_NAMES: Record<string, "listener" | "route" | "cluster" | "endp
 
 export function syncState(t: TypeStatus | undefined): SyncState {
   if (!t?.sentVersion) return "NOT SENT";
-  if (t.nack && t.nack.version !== t.ackedVersion) return "NACKED";
+  // NACKED while the response the proxy rejected is the latest one it was sent.
+  if (t.nack && t.nack.nonce === t.sentNonce) return "NACKED";
   return t.ackedVersion === t.sentVersion ? "SYNCED" : "STALE";
 }
 
