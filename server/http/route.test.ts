@@ -103,4 +103,53 @@ describe("the route-handler wrapper", () => {
     const res = await route({ name: "t" }, () => 1)(new Request("http://x", { headers: { "x-request-id": "bad id with spaces" } }));
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+describe("the wrapper refuses hostile input at the edge", () => {
+  const plain = route({ name: "test.plain" }, () => ({ ok: true }));
+  const takes = route({ name: "test.takes", body: z.strictObject({ name: z.string() }) }, ({ body }) => body);
+
+  it("a route that declares no query parameters refuses any (400 naming it)", async () => {
+    const res = await plain(new Request("http://x/api/p?cachebust=1"));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.issues[0].path).toBe("query");
+    expect((await plain(new Request("http://x/api/p"))).status).toBe(200);
+  });
+
+  it("NUL characters and lone surrogates in any string, key or query are 400 naming the field, never stored", async () => {
+    for (const [body, path] of [
+      [{ name: "a\u0000b" }, "body.name"],
+      [{ name: "x\ud800y" }, "body.name"],
+      [{ ["na\u0000me"]: "x" }, `body.${JSON.stringify("na\u0000me")}`],
+    ] as const) {
+      const res = await takes(post(JSON.stringify(body)));
+      expect(res.status, path).toBe(400);
+      expect((await res.json()).error.issues[0].path).toBe(path);
+    }
+    const q = route({ name: "test.q", query: z.strictObject({ ns: z.string() }) }, ({ query }) => query);
+    const res = await q(new Request("http://x/api/q?ns=a%00b"));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.issues[0].path).toBe("query.ns");
+  });
+
+  it("JSON nested deeper than 64 levels is 400, not a stack overflow", async () => {
+    const res = await takes(post("[".repeat(5000) + "]".repeat(5000)));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toContain("nested");
+  });
+
+  it("an oversized body is read to its end before the 413 (the client then sees the answer, not a reset)", async () => {
+    const small = route({ name: "test.small", body: z.unknown(), maxBodyBytes: 1024 }, () => ({}));
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled >= 64) return c.close();
+        pulled++;
+        c.enqueue(new Uint8Array(1024).fill(32));
+      },
+    });
+    const res = await small(new Request("http://x/api/s", { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit));
+    expect(res.status).toBe(413);
+    expect(pulled).toBe(64);
+  });
+});
 });

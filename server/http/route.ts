@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { z } from "zod";
+import { z } from "zod";
 import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, PayloadTooLargeError, describeError, isDomainError } from "../errors";
 import { type Logger, log as rootLog } from "../log";
+import { badTextIn } from "./inputs";
 import { type Runtime, getRuntime } from "../runtime";
 
 /**
@@ -49,6 +50,9 @@ export class Reply {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** JSON nested deeper than this is refused (schemas and the store walk it recursively). */
+export const MAX_JSON_DEPTH = 64;
+const NO_QUERY = z.strictObject({});
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -78,10 +82,17 @@ export function route<Q = undefined, B = undefined, P = undefined>(
     const url = new URL(request.url);
     let response: Response;
     try {
+      const rawParams = (await context?.params) ?? {};
+      const rawQuery = queryObject(url.searchParams);
+      const rawBody = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
+      // Text PostgreSQL cannot store or a person cannot read is refused before any schema sees it.
+      const bad = [...badTextIn(rawParams, "params"), ...badTextIn(rawQuery, "query"), ...(spec.body ? badTextIn(rawBody, "body") : [])];
+      if (bad.length) throw new BadRequestError(`invalid text: ${bad.map((i) => `${i.path}: ${i.message}`).join("; ")}`, bad);
       const input = {
-        params: parseWith(spec.params, (await context?.params) ?? {}, "params"),
-        query: parseWith(spec.query, queryObject(url.searchParams), "query"),
-        body: spec.body ? parseWith(spec.body, await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES), "body") : undefined,
+        params: parseWith(spec.params, rawParams, "params"),
+        // A route that declares no query parameters takes none (as docs/API.md says).
+        query: parseWith((spec.query ?? NO_QUERY) as z.ZodType<Q>, rawQuery, "query"),
+        body: spec.body ? parseWith(spec.body, rawBody, "body") : undefined,
       } as RouteInput<Q, B, P>;
       const result = await handler(input, { requestId, log, request, runtime: getRuntime });
       response = result instanceof Reply ? json(result.status, result.body, requestId, result.headers) : json(200, result, requestId);
@@ -150,27 +161,51 @@ async function readJsonBody(request: Request, limit: number): Promise<unknown> {
     ]);
   }
   const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > limit) throw new PayloadTooLargeError(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let tooLarge = declared > limit;
   if (request.body) {
     const reader = request.body.getReader();
-    for (;;) {
+    // A body over the limit is read to its end (up to a bound) before answering 413: a server that
+    // answers while the client is still sending makes the connection reset and the client sees no answer.
+    for (let drained = 0; ; ) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > limit) {
+      if (size > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(value);
+      else if ((drained += value.byteLength) > DRAIN_BYTES) {
         await reader.cancel();
-        throw new PayloadTooLargeError(limit);
+        break;
       }
-      chunks.push(value);
     }
   }
+  if (tooLarge) throw new PayloadTooLargeError(limit);
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") throw new BadRequestError("the request body is empty; expected a JSON document", [{ path: "body", message: "required" }]);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new BadRequestError(`the request body is not valid JSON: ${describeError(e)}`, [{ path: "body", message: "not valid JSON" }]);
   }
+  if (depthOf(value) > MAX_JSON_DEPTH) throw new BadRequestError(`the request body is nested more than ${MAX_JSON_DEPTH} levels deep`, [{ path: "body", message: `nested more than ${MAX_JSON_DEPTH} levels deep` }]);
+  return value;
 }
+
+/** How many levels of arrays and objects a JSON value nests (iteratively: no stack to overflow). */
+function depthOf(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== "object") continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child && typeof child === "object") stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** How much of an oversized body is read (and dropped) before the connection is given up. */
+const DRAIN_BYTES = 64 * 1024 * 1024;

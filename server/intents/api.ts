@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INT4_MAX, bodyInt, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
 import { INTENT_KINDS, intentDraftSchema } from "./schemas";
 import { proxylessClients } from "../xds/status";
@@ -7,7 +8,7 @@ import { type ClientsOf, applyIntent, diffRevisions, intentHistory, listIntentVi
 
 /** Input schemas and handlers behind /api/intents and /api/objects. */
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63);
-const revision = z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 (new) or a revision number");
+const revision = bodyRevision;
 
 export const INTENT_BODY_LIMIT = 256 * 1024;
 
@@ -24,8 +25,8 @@ export const applyBody = z.strictObject({
   message: z.string().max(500, "at most 500 characters").optional(),
 });
 export const intentIdParams = z.strictObject({ id: z.uuid({ error: "must be an intent id (UUID)" }) });
-export const diffQuery = z.strictObject({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) });
-export const rollbackBody = z.strictObject({ toRevision: revision.min(1), expectedRevision: revision.min(1), message: z.string().max(500).optional() });
+export const diffQuery = z.strictObject({ from: queryInt(1, INT4_MAX, "a revision number"), to: queryInt(1, INT4_MAX, "a revision number") });
+export const rollbackBody = z.strictObject({ toRevision: bodyInt(1, INT4_MAX, "a revision number"), expectedRevision: bodyInt(1, INT4_MAX, "the revision you read"), message: z.string().max(500).optional() });
 
 /** Who is making the change: the x-sextant-user header until sign-in exists (it will come from the session). */
 export function authorOf(ctx: RouteContext): string {

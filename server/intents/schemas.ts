@@ -24,11 +24,16 @@ export const INTENT_KIND_LABELS: Record<IntentKind, string> = {
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-'").max(63);
 export const subsetName = z.string().min(1, "required").max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "must be a subset name (a version label value)");
 
-/** Istio durations: a number and a unit (ms, s, m, h), e.g. 7s, 0.5s, 100ms. At least 1ms, as Istio's schema requires. */
+/** The longest duration accepted (ten years): longer ones overflow Istio's CEL duration() and Envoy's limits. */
+export const MAX_DURATION_MS = 87_600 * 3_600_000;
+
+/** Istio durations: a number and a unit (ms, s, m, h), e.g. 7s, 0.5s, 100ms. At least 1ms, as Istio's schema requires; at most 87600h. */
 export const duration = z
   .string()
+  .max(32, "must be a duration such as 100ms, 7s or 1m")
   .regex(/^(\d+(\.\d+)?(h|m|s|ms))+$/, "must be a duration such as 100ms, 7s or 1m")
-  .refine((d) => durationMs(d) >= 1, "must be at least 1ms");
+  .refine((d) => durationMs(d) >= 1, "must be at least 1ms")
+  .refine((d) => durationMs(d) <= MAX_DURATION_MS, "must be at most 87600h (ten years)");
 
 export function durationMs(d: string): number {
   let total = 0;

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { authorOf } from "../intents/api";
+import { INT4_MAX, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
 import { applyLimiter, exportYaml, getLimiter, limiterRecords, previewLimiter, readLimiter, removeLimiter } from "./service";
 import { type LimiterStatus, diffOf } from "./controller";
 
 /** Input schemas and handlers behind /api/limiters. */
-const revision = z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 (new) or a revision number");
+const revision = bodyRevision;
 export const LIMITER_BODY_LIMIT = 256 * 1024;
 
 /** A SmartLimiter as YAML text (import) or as an object (the form): exactly one of them. */
@@ -21,7 +22,7 @@ export const applyLimiterBody = z
   .strictObject({ ...source, expectedRevision: revision, message: z.string().max(500, "at most 500 characters").optional() })
   .refine(oneSource, oneSourceError);
 export const limiterIdParams = z.strictObject({ id: z.uuid({ error: "must be a SmartLimiter id (UUID)" }) });
-export const deleteLimiterQuery = z.strictObject({ expectedRevision: z.coerce.number({ error: "must be a number" }).int().min(1, "must be the revision you read") });
+export const deleteLimiterQuery = z.strictObject({ expectedRevision: queryInt(1, INT4_MAX, "the revision you read") });
 
 export async function serveListLimiters(ctx: RouteContext) {
   const rt = await ctx.runtime();

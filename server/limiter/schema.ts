@@ -184,7 +184,13 @@ export function parseSmartLimiterYaml(text: string): { limiter: SmartLimiter } |
   const docs = YAML.parseAllDocuments(text);
   const errors = docs.flatMap((d) => d.errors);
   if (errors.length) return { problems: errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "yaml", message: e.message.split("\n")[0]! })) };
-  const objects = docs.map((d) => d.toJS()).filter((x) => x !== null && x !== undefined);
+  let objects: unknown[];
+  try {
+    // Aliases are expanded at most 100 times: a "billion laughs" document is refused, not expanded.
+    objects = docs.map((d) => d.toJS({ maxAliasCount: 100 })).filter((x) => x !== null && x !== undefined);
+  } catch (e) {
+    return { problems: [{ path: "yaml", message: e instanceof Error ? e.message.split("\n")[0]! : String(e) }] };
+  }
   if (objects.length !== 1) return { problems: [{ path: "yaml", message: objects.length ? `holds ${objects.length} documents; import one SmartLimiter at a time` : "is empty" }] };
   return parseSmartLimiter(objects[0]);
 }

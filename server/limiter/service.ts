@@ -1,5 +1,5 @@
 import { unifiedDiff } from "../diff";
-import { InvalidError, NotFoundError } from "../errors";
+import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { MeshSnapshot } from "../mesh/model";
 import type { PrismaClient } from "../store/generated/client.ts";
 import { createIntent, deleteIntent, findIntent, getIntent, listIntents, reviseIntent } from "../store/intents";
@@ -92,7 +92,13 @@ export async function getLimiter(db: Db, id: string): Promise<StoredLimiter & { 
 
 export async function removeLimiter(db: Db, id: string, expectedRevision: number): Promise<void> {
   await getLimiter(db, id);
-  await deleteIntent(db, id, expectedRevision);
+  try {
+    await deleteIntent(db, id, expectedRevision);
+  } catch (e) {
+    // It was there a moment ago: another request deleted it in between. The loser of a race gets 409, as in every other race.
+    if (e instanceof NotFoundError) throw new ConflictError(`SmartLimiter ${id} was deleted by another request meanwhile`);
+    throw e;
+  }
 }
 
 export async function limiterRecords(db: Db) {

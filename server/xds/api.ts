@@ -1,8 +1,9 @@
+import { INT4_MAX, queryInt } from "../http/inputs";
 import { z } from "zod";
 import type { Runtime } from "../runtime";
 import { proxyConfig, proxyStatus } from "./status";
 
-export const proxyConfigParams = z.strictObject({ stream: z.coerce.number({ error: "must be a stream number" }).int().min(1) });
+export const proxyConfigParams = z.strictObject({ stream: queryInt(1, INT4_MAX, "a stream number") });
 export const proxyConfigQuery = z.strictObject({ type: z.enum(["listener", "route", "cluster", "endpoint"], { error: "must be listener, route, cluster or endpoint" }).default("listener") });
 
 export const proxyStatusRoute = (rt: Runtime) => proxyStatus(rt);

@@ -1,3 +1,4 @@
+import { queryInt } from "../../http/inputs";
 import { z } from "zod";
 import type { Runtime } from "../../runtime";
 import { RESPONSE_TIMES } from "./fetch";
@@ -32,7 +33,7 @@ export const graphLatencyQuerySchema = z.strictObject({
 
 export const graphSeriesQuerySchema = z.strictObject({
   id: z.string().min(1).max(400),
-  minutes: z.coerce.number({ error: "must be a number" }).int().min(1, "must be between 1 and 60").max(60, "must be between 1 and 60").default(10),
+  minutes: queryInt(1, 60, "a number of minutes").default(10),
 });
 
 export async function serveGraph(rt: Runtime, q: z.infer<typeof graphQuerySchema>): Promise<Graph> {
