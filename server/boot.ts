@@ -1,4 +1,5 @@
 import { ConfigError } from "./config";
+import { installMethodGuard } from "./http/methods";
 import { startRuntime, stopRuntime } from "./runtime";
 
 /**
@@ -7,6 +8,7 @@ import { startRuntime, stopRuntime } from "./runtime";
  * (the embedded database must be closed to keep its files consistent).
  */
 export async function bootProcess(): Promise<void> {
+  installMethodGuard();
   try {
     await startRuntime();
   } catch (e) {
