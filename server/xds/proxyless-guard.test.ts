@@ -74,10 +74,10 @@ const intents: fc.Arbitrary<IntentDraft[]> = fc
 describe("what proxyless gRPC clients are served passes gRPC's own validation", () => {
   const context = { server: { serverUri: "127.0.0.1:1", channelCreds: [], serverFeatures: ["xds_v3"] }, bootstrap: { node: { id: "n" }, xdsServers: [], authorities: {}, clientDefaultListenerResourceNameTemplate: "%s", certificateProviders: {} } };
   const types = {
-    [TYPE.listener]: new ListenerResourceType(),
-    [TYPE.route]: new RouteConfigurationResourceType(),
-    [TYPE.cluster]: new ClusterResourceType(),
-    [TYPE.endpoint]: new EndpointResourceType(),
+    [TYPE.listener]: ListenerResourceType.get(),
+    [TYPE.route]: RouteConfigurationResourceType.get(),
+    [TYPE.cluster]: ClusterResourceType.get(),
+    [TYPE.endpoint]: EndpointResourceType.get(),
   } as Record<string, { decode(ctx: unknown, r: { type_url: string; value: Buffer }): { error?: string } }>;
   beforeAll(() => xds.register()); // registers the HTTP filters (fault, router) the listener check looks up
 
