@@ -28,11 +28,15 @@ COPY --from=build /app/.next ./.next
 COPY --from=build /app/.sextant-cache ./.sextant-cache
 # Migrations are applied from prisma/migrations at start-up.
 COPY --from=build /app/prisma ./prisma
+# The data plane thread (xDS server, demo mesh) runs these sources through tsx
+# (server/dataplane/worker-entry.mjs), not the bundle.
+COPY --from=build /app/server ./server
+COPY --from=build /app/tsconfig.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-# 3000: console and API. 15090: the demo mesh's /metrics for Prometheus.
-EXPOSE 3000 15090
+# 3000: console and API. 15010: xDS (ADS) for proxies. 15090: the demo mesh's /metrics for Prometheus.
+EXPOSE 3000 15010 15090
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:3000/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "node_modules/next/dist/bin/next", "start", "-H", "0.0.0.0"]

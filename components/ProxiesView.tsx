@@ -10,10 +10,11 @@ type Proxies = {
   proxies: {
     streamId: number;
     nodeId: string;
+    client: "proxyless" | "envoy";
     node: { kind: string; ip?: string; pod?: string; namespace?: string };
     cluster: string;
     connectedAt: string;
-    types: { type: string; state: "SYNCED" | "STALE" | "NACKED" | "NOT SENT"; sentVersion: string | null; ackedVersion: string | null; error: string | null; lastPush: string | null }[];
+    types: { type: string; state: "SYNCED" | "STALE" | "NACKED" | "NOT SENT"; sentVersion: string | null; ackedVersion: string | null; error: string | null; rejected: { name: string; message: string }[]; lastPush: string | null }[];
   }[];
 };
 
@@ -72,14 +73,24 @@ export function ProxiesView() {
               <tr key={p.streamId} data-testid={`proxy-${p.nodeId}`}>
                 <td>
                   <div className="mono small">{proxyName(p)}</div>
-                  <div className="muted small">{p.node.kind}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
+                  <div className="muted small">{p.client === "proxyless" ? "proxyless gRPC" : "Envoy"}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
                 </td>
                 <td className="small">{p.cluster}</td>
                 {p.types.map((t) => (
                   <td key={t.type} data-testid={`sync-${t.type}`} title={t.error ?? (t.lastPush ? `last push ${new Date(t.lastPush).toLocaleTimeString()}` : "")}>
                     <span className={t.state === "SYNCED" ? "ok" : t.state === "NACKED" ? "bad" : "warn"}>{t.state}</span>
                     {t.sentVersion && <div className="mono small muted">{t.sentVersion.slice(0, 8)}</div>}
-                    {t.error && <div className="small bad">{t.error}</div>}
+                    {t.state === "NACKED" && t.rejected.length > 0 ? (
+                      <ul className="small bad" aria-label={`${t.type} resources rejected`}>
+                        {t.rejected.map((r) => (
+                          <li key={r.name}>
+                            <span className="mono">{r.name}</span>: {r.message}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : (
+                      t.error && <div className="small bad">{t.error}</div>
+                    )}
                   </td>
                 ))}
                 <td className="small" data-testid="last-push">{lastPush(p.types) ?? <span className="muted">never</span>}</td>

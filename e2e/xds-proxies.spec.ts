@@ -59,3 +59,21 @@ test("proxies (the demo's and a test client) show SYNCED; moving the reviews sli
   await page.getByLabel("Type").selectOption("route");
   await expect(page.getByTestId("proxy-config")).toContainText("outbound|9080|v2|reviews.default.svc.cluster.local");
 });
+
+test("LEAST_REQUEST on reviews: proxyless clients get round robin, stay SYNCED and keep calling; the intent says which clients (SX301)", async ({ page }) => {
+  expect(await callReviews()).toMatch(/^reviews-v[123]$/);
+  const current = await (await page.request.get("/api/intents?namespace=default&target=reviews&kind=load-balancer")).json();
+  const res = await page.request.put("/api/intents", {
+    data: { intent: { kind: "load-balancer", namespace: "default", target: "reviews", spec: { simple: "LEAST_REQUEST" } }, expectedRevision: current.intents[0]?.revision ?? 0 },
+  });
+  expect(res.status()).toBe(200);
+  const finding = (await res.json()).intent.findings.find((f: { code: string }) => f.code === "SX301");
+  expect(finding.message).toContain("e2e-client.default");
+  await page.goto("/proxies");
+  const row = page.getByTestId(`proxy-${NODE}`);
+  await expect(row).toContainText("proxyless gRPC");
+  await expect.poll(async () => (await Promise.all(Array.from({ length: 30 }, () => callReviews().catch(() => "error")))).filter((w) => w === "error").length, { timeout: 10_000 }).toBe(0);
+  for (const t of ["listener", "route", "cluster", "endpoint"]) await expect(row.getByTestId(`sync-${t}`)).toContainText("SYNCED");
+  const demo = page.getByTestId("proxy-sidecar~127.0.0.1~sextant-demo.default~default.svc.cluster.local");
+  await expect(demo.getByTestId("sync-cluster")).toContainText("SYNCED");
+});

@@ -63,6 +63,7 @@ export const configSchema = z.object({
     .max(1000, "must be between 0 and 1000 requests per second")
     .default(10),
   SEXTANT_DEMO_XDS: bool(true),
+  SEXTANT_DATAPLANE: z.enum(["worker", "inline"], { error: "must be worker or inline" }).default("worker"),
   SEXTANT_XDS_HOST: z.string().trim().min(1, "must not be empty").default("127.0.0.1"),
   SEXTANT_XDS_PORT: port(15010),
   SEXTANT_XDS_DEBOUNCE_MS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be between 0 and 10000 ms").max(10_000, "must be between 0 and 10000 ms").default(100),
@@ -116,6 +117,8 @@ export interface Config {
   };
   prometheus: { url: string; timeoutMs: number } | undefined;
   xds: { host: string; port: number; debounceMs: number };
+  /** Where the xDS server and the demo mesh run: their own thread (default) or the console's. */
+  dataplane: "worker" | "inline";
   graph: { cacheSeconds: number; healthRules: HealthRule[] };
   limiter: {
     intervalSeconds: number;
@@ -172,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       viaXds: c.SEXTANT_DEMO_XDS,
     },
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS },
+    dataplane: c.SEXTANT_DATAPLANE,
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
     limiter: {

@@ -20,7 +20,12 @@ export type ErrorCode =
   | "unavailable"
   | "internal";
 
+/** Marks domain errors across module copies: Next.js bundles the runtime (instrumentation) and each route apart, so `instanceof` fails for an error made by the runtime. */
+const DOMAIN_ERROR = Symbol.for("sextant.domainError");
+const CODES: ReadonlySet<string> = new Set(["bad_request", "invalid", "not_found", "conflict", "payload_too_large", "unavailable", "internal"]);
+
 export class DomainError extends Error {
+  readonly [DOMAIN_ERROR] = true;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -78,7 +83,7 @@ export class UnavailableError extends DomainError {
 }
 
 export function isDomainError(e: unknown): e is DomainError {
-  return e instanceof DomainError;
+  return e instanceof DomainError || (e instanceof Error && (e as { [DOMAIN_ERROR]?: boolean })[DOMAIN_ERROR] === true && CODES.has((e as DomainError).code));
 }
 
 /** A short, human-readable description of any thrown value (never a stack). */

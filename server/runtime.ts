@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from "./config";
-import { DemoMesh } from "./demo/mesh";
-import { setOutboundMode } from "./demo/outbound";
+import { type DataplaneHandle, startDataplane } from "./dataplane/host";
+import type { Reading } from "./dataplane/dataplane";
 import { describeError } from "./errors";
 import { type Logger, log as rootLog, setLogLevel } from "./log";
 import { MemoryRegistry } from "./mesh/registry";
@@ -16,7 +16,6 @@ import { XdsController } from "./xds/controller";
 import type { InboundPolicy } from "./xds/snapshot";
 import { LimiterController } from "./limiter/controller";
 import { storedLimiters } from "./limiter/service";
-import { AdsServer } from "./xds/server";
 import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
 
@@ -31,11 +30,14 @@ export interface Runtime {
   log: Logger;
   registry: MemoryRegistry;
   store: StoreSupervisor;
-  demo: DemoMesh | undefined;
+  /** The demo mesh (on the data plane's thread): its telemetry, for the graph when there is no Prometheus. */
+  demo: { telemetry: { readings(): Promise<Reading[]> }; metricsUrl: string } | undefined;
   /** Where traffic numbers come from: Prometheus, or the demo's own telemetry; undefined if neither. */
   traffic: TrafficSource | undefined;
   graph: GraphService;
-  xds: { server: AdsServer; controller: XdsController; port: number } | undefined;
+  /** The xDS server (on the data plane's thread) and the controller that feeds it. */
+  xds: { controller: XdsController; port: number; dataplane: DataplaneHandle } | undefined;
+  dataplane: DataplaneHandle;
   /** SmartLimiters' evaluation: status, generated EnvoyFilters, inbound policies for xDS. */
   limiters: LimiterController;
   startedAt: Date;
@@ -73,24 +75,26 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: rootLog.child({ component: "store" }) },
     rootLog.child({ component: "store" }),
   );
-  // Database and demo start side by side; a database that is down does not hold up the console.
-  const demo = config.demo.enabled
-    ? new DemoMesh({
-        registry,
-        log: rootLog.child({ component: "demo" }),
-        host: config.demo.host,
-        metricsPort: config.demo.metricsPort,
-        requestsPerSecond: config.demo.requestsPerSecond,
-        ratingsErrorRate: config.demo.ratingsErrorRate,
-        deferLoad: true,
-      })
-    : undefined;
-  const [, demoResult] = await Promise.allSettled([store.start(), demo?.start()]);
-  if (demoResult.status === "rejected") {
-    // The console still serves; /api/health reports the failed demo source.
-    log.error("the demo mesh failed to start", { error: describeError(demoResult.reason) });
+  // Database and data plane (xDS server, demo mesh) start side by side; a database that is down does not hold up the console.
+  const [, planeResult] = await Promise.allSettled([
+    store.start(),
+    startDataplane(
+      {
+        xds: { host: config.xds.host, port: config.xds.port },
+        ...(config.demo.enabled ? { demo: { host: config.demo.host, metricsPort: config.demo.metricsPort, requestsPerSecond: config.demo.requestsPerSecond, ratingsErrorRate: config.demo.ratingsErrorRate, viaXds: config.demo.viaXds } } : {}),
+      },
+      registry,
+      rootLog.child({ component: "dataplane" }),
+      config.dataplane,
+      config.logLevel,
+    ),
+  ]);
+  if (planeResult.status === "rejected") {
+    await store.close().catch(() => undefined);
+    throw planeResult.reason;
   }
-  const running = demoResult.status === "fulfilled" ? demo : undefined;
+  const dataplane = planeResult.value;
+  const running = dataplane.demoRunning ? { telemetry: { readings: () => dataplane.readings() }, metricsUrl: dataplane.metricsUrl } : undefined;
   let demoTraffic: DemoTrafficSource | undefined;
   let traffic: TrafficSource | undefined;
   const prometheus = config.prometheus ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs }) : undefined;
@@ -125,13 +129,11 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     onPolicies: () => xdsRef.current?.controller.schedule(),
     log: rootLog.child({ component: "limiter" }),
   });
-  const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), () => limiters.policies());
+  const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), dataplane, () => limiters.policies());
   xdsRef.current = xds;
   await limiters.start();
-  if (running) {
-    if (xds && config.demo.viaXds) await routeDemoThroughXds(config, xds.port, rootLog.child({ component: "demo" }));
-    running.loadGenerator.start();
-  }
+  // The demo's load starts once xDS serves (its calls go through it).
+  if (running) await dataplane.startLoad();
   let stopping: Promise<void> | undefined;
   const runtime: Runtime = {
     config,
@@ -142,18 +144,15 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     traffic,
     graph,
     xds,
+    dataplane,
     limiters,
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
         limiters.stop();
-        // Stop the demo's load before the xDS server goes, so its clients do not see it vanish.
-        await running?.loadGenerator.stop().catch(() => undefined);
-        setOutboundMode("registry");
         xds?.controller.stop();
-        await xds?.server.close().catch(() => undefined);
-        await demo?.stop().catch((e: unknown) => log.warn("demo mesh did not stop cleanly", { error: describeError(e) }));
+        await dataplane.stop().catch((e: unknown) => log.warn("the data plane did not stop cleanly", { error: describeError(e) }));
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
       })()),
   };
@@ -182,47 +181,14 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   return runtime;
 }
 
-/**
- * The demo's workloads become proxyless gRPC clients of Sextant's own xDS
- * server: the gRPC xDS client (one per process) is pointed at it and the
- * demo's outbound calls switch to xds:/// targets. A bootstrap the operator
- * set is respected: then the demo keeps calling pods directly.
- */
-async function routeDemoThroughXds(config: Config, port: number, log: Logger): Promise<void> {
-  const g = globalThis as { [XDS_CLIENT]?: boolean };
-  if (!g[XDS_CLIENT]) {
-    if (process.env.GRPC_XDS_BOOTSTRAP || process.env.GRPC_XDS_BOOTSTRAP_CONFIG) {
-      log.warn("GRPC_XDS_BOOTSTRAP is set for this process; the demo mesh calls its pods directly instead of through Sextant's xDS server");
-      return;
-    }
-    const host = config.xds.host === "0.0.0.0" || config.xds.host === "::" ? "127.0.0.1" : config.xds.host;
-    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-      xds_servers: [{ server_uri: `${host}:${port}`, channel_creds: [{ type: "insecure" }], server_features: ["xds_v3"] }],
-      node: { id: "sidecar~127.0.0.1~sextant-demo.default~default.svc.cluster.local", cluster: "sextant-demo", locality: {} },
-    });
-    const xds = await import("@grpc/grpc-js-xds");
-    xds.register();
-    g[XDS_CLIENT] = true;
-  }
-  setOutboundMode("xds");
-  log.info("demo mesh calls go through Sextant's xDS server", { xds: `${config.xds.host}:${port}` });
-}
-const XDS_CLIENT = Symbol.for("sextant.xdsClientRegistered");
-
-/** The ADS server and the controller that feeds it; a port that cannot be bound is logged, not fatal. */
-async function startXds(config: Config, registry: MemoryRegistry, store: StoreSupervisor, log: Logger, policies: () => InboundPolicy[]): Promise<Runtime["xds"]> {
-  const server = new AdsServer(log);
-  let port: number;
-  try {
-    port = await server.listen(config.xds.host, config.xds.port);
-  } catch (e) {
-    log.error("the xDS server could not start", { host: config.xds.host, port: config.xds.port, error: describeError(e) });
-    return undefined;
-  }
+/** The controller that feeds the data plane's ADS server; an xDS port that could not be bound is logged (by the data plane), not fatal. */
+async function startXds(config: Config, registry: MemoryRegistry, store: StoreSupervisor, log: Logger, dataplane: DataplaneHandle, policies: () => InboundPolicy[]): Promise<Runtime["xds"]> {
+  const port = dataplane.xdsPort;
+  if (port === undefined) return undefined;
   let parsedIntents = new Map<string, IntentDraft>();
   const controller = new XdsController({
     registry,
-    server,
+    publish: (input) => dataplane.build(input),
     debounceMs: config.xds.debounceMs,
     log,
     policies,
@@ -253,8 +219,8 @@ async function startXds(config: Config, registry: MemoryRegistry, store: StoreSu
     },
   });
   await controller.start();
-  log.info("xDS server listening", { address: `${config.xds.host}:${port}` });
-  return { server, controller, port };
+  log.info("xDS server listening", { address: `${config.xds.host}:${port}`, thread: dataplane.mode });
+  return { controller, port, dataplane };
 }
 
 /** Stops the runtime if one is running (tests and shutdown). */

@@ -4,7 +4,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRuntime, startRuntime, stopRuntime } from "@/server/runtime";
 import { TYPE, messageType } from "@/server/xds/protos";
-import { resourcesFor } from "@/server/xds/snapshot";
 import { GET as diff } from "./intents/[id]/diff/route";
 import { GET as revisions } from "./intents/[id]/revisions/route";
 import { GET as intents } from "./intents/route";
@@ -77,11 +76,10 @@ describe("SmartLimiter API", () => {
     const rt = await getRuntime();
     const pod = rt.registry.snapshot().endpoints.find((e) => e.labels.app === "reviews")!;
     await expect
-      .poll(() => {
-        const snap = rt.xds!.server.current();
-        const l = snap && resourcesFor(snap, TYPE.listener, `${pod.pod}.default`).all.get("virtualInbound");
+      .poll(async () => {
+        const l = (await rt.xds!.dataplane.view(TYPE.listener, `${pod.pod}.default`, "envoy")).find((r) => r.name === "virtualInbound");
         if (!l) return [];
-        const listener = messageType(TYPE.listener).decode(l.any.value) as unknown as { filter_chains: { filters: { typed_config: { value: Uint8Array } }[] }[] };
+        const listener = messageType(TYPE.listener).decode(l.value) as unknown as { filter_chains: { filters: { typed_config: { value: Uint8Array } }[] }[] };
         const hcm = messageType(TYPE.hcm).decode(listener.filter_chains[0]!.filters[0]!.typed_config.value) as unknown as { http_filters: { name: string }[] };
         return hcm.http_filters.map((f) => f.name);
       })

@@ -152,4 +152,12 @@ describe("the wrapper refuses hostile input at the edge", () => {
     expect(pulled).toBe(64);
   });
 });
+  it("maps a domain error made by another copy of the errors module (Next bundles the runtime apart): 503, not 500", async () => {
+    const foreign = Object.assign(new Error("metrics is unavailable: no metrics source"), { code: "unavailable", issues: [], [Symbol.for("sextant.domainError")]: true });
+    const res = await route({ name: "t" }, () => {
+      throw foreign;
+    })(new Request("http://x"));
+    expect(res.status).toBe(503);
+    expect((await res.json()).error.message).toContain("no metrics source");
+  });
 });

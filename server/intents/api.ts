@@ -35,7 +35,7 @@ export function authorOf(ctx: RouteContext): string {
 }
 
 function clientsOf(rt: Runtime): ClientsOf {
-  const byHost = rt.xds ? proxylessClients(rt.xds.server.proxies()) : new Map<string, string[]>();
+  const byHost = rt.xds ? proxylessClients(rt.xds.dataplane.proxies()) : new Map<string, string[]>();
   return (hostname) => byHost.get(hostname) ?? [];
 }
 

@@ -3,13 +3,14 @@ import { intentDraftSchema } from "../intents/schemas";
 import { MemoryRegistry } from "../mesh/registry";
 import { quietLog } from "../testing/databases";
 import { XdsController } from "./controller";
-import type { AdsServer } from "./server";
+import { SnapshotPublisher } from "./publisher";
 import type { Snapshot } from "./snapshot";
 
-/** The controller with a recording stand-in for the ADS server (it only needs setSnapshot). */
+/** The controller feeding a real SnapshotPublisher whose server records what it is given. */
 function recorder() {
   const published: Snapshot[] = [];
-  return { published, server: { setSnapshot: (s: Snapshot) => published.push(s) } as unknown as AdsServer };
+  const publisher = new SnapshotPublisher((s) => published.push(s));
+  return { published, server: (input: Parameters<SnapshotPublisher["build"]>[0]) => publisher.build(input) };
 }
 const svc = { namespace: "default", name: "reviews", hostname: "reviews.default.svc.cluster.local", labels: {}, selector: { app: "reviews" }, ports: [{ name: "grpc", port: 9080, protocol: "GRPC" as const, targetPortName: "grpc" }] };
 
@@ -17,7 +18,7 @@ describe("the xDS snapshot controller", () => {
   it("turns a burst of changes into one push, after the debounce", async () => {
     const registry = new MemoryRegistry();
     const { published, server } = recorder();
-    const c = new XdsController({ registry, server, intents: async () => [], debounceMs: 50, log: quietLog });
+    const c = new XdsController({ registry, publish: server, intents: async () => [], debounceMs: 50, log: quietLog });
     await c.start();
     expect(published).toHaveLength(1);
     for (let i = 0; i < 10; i++) registry.update((w) => w.upsertService({ ...svc, labels: { n: String(i) } }));
@@ -32,7 +33,7 @@ describe("the xDS snapshot controller", () => {
     registry.update((w) => w.upsertService(svc));
     const { published, server } = recorder();
     const intents = [intentDraftSchema.parse({ kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: 100 }] } })];
-    const c = new XdsController({ registry, server, intents: async () => intents, debounceMs: 10, log: quietLog });
+    const c = new XdsController({ registry, publish: server, intents: async () => intents, debounceMs: 10, log: quietLog });
     await c.start();
     expect(published).toHaveLength(1);
     expect([...published[0]!.resources["type.googleapis.com/envoy.config.cluster.v3.Cluster"].keys()]).toContain("outbound|9080|v1|reviews.default.svc.cluster.local");
@@ -42,7 +43,7 @@ describe("the xDS snapshot controller", () => {
     const registry = new MemoryRegistry();
     const { published, server } = recorder();
     let fail = false;
-    const c = new XdsController({ registry, server, intents: async () => { if (fail) throw new Error("database is unavailable: gone"); return []; }, debounceMs: 10, log: quietLog });
+    const c = new XdsController({ registry, publish: server, intents: async () => { if (fail) throw new Error("database is unavailable: gone"); return []; }, debounceMs: 10, log: quietLog });
     await c.start();
     fail = true;
     await c.rebuild();

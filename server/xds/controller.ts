@@ -2,26 +2,30 @@ import { describeError } from "../errors";
 import type { IntentDraft } from "../intents/schemas";
 import type { Logger } from "../log";
 import type { MeshRegistry } from "../mesh/registry";
-import type { AdsServer } from "./server";
-import { type InboundPolicy, SnapshotBuilder } from "./snapshot";
+import type { MeshSnapshot } from "../mesh/model";
+import type { BuildInput, BuildResult } from "./publisher";
+import type { InboundPolicy } from "./snapshot";
 
 /**
  * Keeps the ADS server's snapshot in step with the mesh and the intents:
  * any change (registry event, intent applied) schedules a rebuild, debounced
- * so a burst of edits becomes one push. A snapshot that fails its consistency
- * check is not published; the last good one keeps being served.
+ * so a burst of edits becomes one push. What to build is handed to
+ * `publish` (the data plane, on its own thread: server/dataplane), with only
+ * the parts that changed since the last build. A snapshot that fails its
+ * consistency check is not published; the last good one keeps being served.
  */
 export class XdsController {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
-  private readonly builder = new SnapshotBuilder();
-  lastBuild: { at: string; error?: string; versions?: Record<string, string> } | undefined;
+  private sent: { mesh?: MeshSnapshot; intents?: IntentDraft[]; policies?: string } = {};
+  lastBuild: BuildResult | undefined;
 
   constructor(
     private readonly opts: {
       registry: MeshRegistry;
-      server: AdsServer;
+      /** Builds and serves a snapshot (SnapshotPublisher.build, wherever the ADS server runs). */
+      publish: (input: BuildInput) => Promise<BuildResult> | BuildResult;
       /** The intents in force (read from the store); undefined while the store is unavailable. */
       intents: () => Promise<IntentDraft[] | undefined>;
       /** Rate limits for sidecars' inbound listeners (from SmartLimiters). */
@@ -53,9 +57,19 @@ export class XdsController {
     this.running = this.running.then(async () => {
       try {
         const intents = (await this.opts.intents()) ?? [];
-        const snapshot = this.builder.build(this.opts.registry.snapshot(), intents, this.opts.policies?.() ?? []);
-        this.opts.server.setSnapshot(snapshot);
-        this.lastBuild = { at: new Date().toISOString(), versions: snapshot.versions };
+        const mesh = this.opts.registry.snapshot();
+        const policies = this.opts.policies?.() ?? [];
+        const policiesJson = JSON.stringify(policies);
+        const sent = this.sent;
+        const input: BuildInput = {
+          ...(mesh !== sent.mesh ? { mesh } : {}),
+          ...(!sameItems(intents, sent.intents) ? { intents } : {}),
+          ...(policiesJson !== sent.policies ? { policies } : {}),
+        };
+        const result = await this.opts.publish(input);
+        this.sent = { mesh, intents, policies: policiesJson };
+        this.lastBuild = result;
+        if (result.error) this.opts.log.error("xDS snapshot not published; the last good one is still served", { error: result.error });
       } catch (e) {
         this.lastBuild = { at: new Date().toISOString(), error: describeError(e) };
         this.opts.log.error("xDS snapshot not published; the last good one is still served", { error: describeError(e) });
@@ -63,4 +77,9 @@ export class XdsController {
     });
     return this.running;
   }
+}
+
+/** The same intent objects in the same order (the loader hands over one object per revision). */
+function sameItems<T>(a: T[], b: T[] | undefined): boolean {
+  return !!b && a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -109,7 +109,11 @@ export class AdsServer {
   private nextStream = 1;
   private nonce = 0;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    /** Told whenever what proxies() reports may have changed (a stream came or went, a push, an ACK or NACK). */
+    private readonly onChange: () => void = () => undefined,
+  ) {}
 
   /**
    * Publishes a new snapshot. A stream is pushed a type only if what it
@@ -137,6 +141,7 @@ export class AdsServer {
         pushes++;
       }
     }
+    if (pushes) this.onChange();
     return pushes;
   }
 
@@ -179,7 +184,9 @@ export class AdsServer {
   private onStream(call: Stream, delta = false): void {
     const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
-    const done = () => this.streams.delete(st.id);
+    const done = () => {
+      if (this.streams.delete(st.id)) this.onChange();
+    };
     call.on("end", () => {
       done();
       call.end();
@@ -190,6 +197,7 @@ export class AdsServer {
       try {
         if (st.delta) this.onDeltaRequest(st, req);
         else this.onRequest(st, req);
+        this.onChange();
       } catch (e) {
         this.log.warn("bad xDS request", { node: st.nodeId, error: e instanceof Error ? e.message : String(e) });
         this.streams.delete(st.id);

@@ -1,6 +1,6 @@
 import { NotFoundError, UnavailableError } from "../errors";
 import type { Runtime } from "../runtime";
-import { TYPE, messageType } from "./protos";
+import { TYPE } from "./protos";
 import type { ProxyConnection, TypeStatus } from "./server";
 import { XDS_TYPES } from "./snapshot";
 import { parseNodeId } from "./node";
@@ -34,7 +34,7 @@ export function proxyStatus(rt: Runtime) {
   if (!xds) throw new UnavailableError("xDS server", "it is not running (see the log for why it could not start)");
   return {
     server: { port: xds.port, lastBuild: xds.controller.lastBuild },
-    proxies: xds.server.proxies().map((p: ProxyConnection) => ({
+    proxies: xds.dataplane.proxies().map((p: ProxyConnection) => ({
       streamId: p.streamId,
       nodeId: p.nodeId,
       client: p.client,
@@ -50,16 +50,11 @@ export function proxyStatus(rt: Runtime) {
 }
 
 /** The resources a proxy was last sent, decoded to JSON (like istioctl proxy-config). */
-export function proxyConfig(rt: Runtime, streamId: number, type: "listener" | "route" | "cluster" | "endpoint") {
-  const sent = rt.xds?.server.sentTo(streamId);
-  if (!sent) throw new NotFoundError(`proxy stream ${streamId}`);
+export async function proxyConfig(rt: Runtime, streamId: number, type: "listener" | "route" | "cluster" | "endpoint") {
   const typeUrl = Object.entries(TYPE_NAMES).find(([, n]) => n === type)![0] as (typeof XDS_TYPES)[number];
-  const msg = messageType(typeUrl);
-  return {
-    streamId,
-    type,
-    resources: (sent.get(typeUrl) ?? []).map((r) => msg.toObject(msg.decode(r.any.value), { longs: String, enums: String, bytes: String, defaults: false })),
-  };
+  const resources = rt.xds ? await rt.xds.dataplane.config(streamId, typeUrl) : undefined;
+  if (!resources) throw new NotFoundError(`proxy stream ${streamId}`);
+  return { streamId, type, resources };
 }
 
 /**
