@@ -131,6 +131,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   });
   const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), dataplane, () => limiters.policies());
   xdsRef.current = xds;
+  dataplane.onRestart = () => xds?.controller.resend();
   await limiters.start();
   // The demo's load starts once xDS serves (its calls go through it).
   if (running) await dataplane.startLoad();

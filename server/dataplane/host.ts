@@ -27,6 +27,10 @@ export interface DataplaneHandle {
   readings(): Promise<Reading[]>;
   startLoad(): Promise<void>;
   stop(): Promise<void>;
+  /** Called after the data plane was started again (a worker that died): everything must be sent anew. */
+  onRestart?: () => void;
+  /** Starts the data plane afresh (a worker thread is ended and started again). */
+  restart?(): Promise<void>;
 }
 
 export async function startDataplane(opts: DataplaneOptions, registry: MemoryRegistry, log: Logger, mode: "worker" | "inline", logLevel: LogLevel): Promise<DataplaneHandle> {
@@ -62,68 +66,149 @@ export function workerEntry(): string {
 }
 
 async function startWorker(opts: DataplaneOptions, registry: MemoryRegistry, log: Logger, logLevel: LogLevel): Promise<DataplaneHandle> {
-  const entry = workerEntry();
-  // Constructed through Reflect so the bundler does not take the entry for a module to bundle:
-  // the worker runs the sources (see workerEntry).
-  const worker: Worker = Reflect.construct(Worker, [entry]);
-  worker.unref();
-  let proxies: ProxyConnection[] = [];
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let mirrored: MeshSnapshot | undefined;
-  let exited: Error | undefined;
-  const started = new Promise<Extract<FromWorker, { t: "started" }>>((resolve, reject) => {
-    worker.on("message", (m: FromWorker) => {
-      if (m.t === "started") resolve(m);
-      else if (m.t === "res") {
-        const p = pending.get(m.id);
-        pending.delete(m.id);
-        if (m.ok) p?.resolve(m.value);
-        else p?.reject(new Error(m.error));
-      } else if (m.t === "registry") {
-        mirror(registry, mirrored, m.snapshot, m.sources);
-        mirrored = m.snapshot;
-      } else proxies = m.proxies;
+  const d = new WorkerDataplane(opts, registry, log, logLevel);
+  await d.spawn();
+  return d;
+}
+
+type Started = Extract<FromWorker, { t: "started" }>;
+
+/**
+ * The data plane on a worker thread, supervised: a thread that dies (a bug,
+ * a client library throwing where nothing catches it) is started again with
+ * backoff, its pods re-published, the last build inputs sent again
+ * (onRestart), and the demo's load restarted; the console stays up.
+ */
+class WorkerDataplane implements DataplaneHandle {
+  readonly mode = "worker" as const;
+  xdsPort: number | undefined;
+  metricsUrl = "";
+  demoRunning = false;
+  /** Called after the thread was started again, so its owner sends everything anew. */
+  onRestart: (() => void) | undefined;
+  restarts = 0;
+  private worker: Worker | undefined;
+  private proxiesNow: ProxyConnection[] = [];
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private mirrored: MeshSnapshot | undefined;
+  private sources: string[] = [];
+  private stopping = false;
+  private loadStarted = false;
+  private backoffMs = 500;
+
+  constructor(
+    private readonly opts: DataplaneOptions,
+    private readonly registry: MemoryRegistry,
+    private readonly log: Logger,
+    private readonly logLevel: LogLevel,
+  ) {}
+
+  async spawn(): Promise<void> {
+    const entry = workerEntry();
+    // Constructed through Reflect so the bundler does not take the entry for a module to bundle:
+    // the worker runs the sources (see workerEntry).
+    const worker: Worker = Reflect.construct(Worker, [entry]);
+    worker.unref();
+    this.worker = worker;
+    const started = new Promise<Started>((resolve, reject) => {
+      worker.on("message", (m: FromWorker) => {
+        if (m.t === "started") resolve(m);
+        else if (m.t === "res") {
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (m.ok) p?.resolve(m.value);
+          else p?.reject(new Error(m.error));
+        } else if (m.t === "registry") {
+          mirror(this.registry, this.mirrored, m.snapshot, m.sources);
+          this.mirrored = m.snapshot;
+          this.sources = m.sources.map((x) => x.name);
+        } else this.proxiesNow = m.proxies;
+      });
+      worker.on("error", (e) => this.log.error("the data plane thread failed", { error: e.message }));
+      worker.on("exit", (code) => {
+        const gone = new Error(`the data plane thread exited (code ${code})`);
+        reject(gone);
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        for (const p of this.pending.values()) p.reject(gone);
+        this.pending.clear();
+        this.proxiesNow = [];
+        if (!this.stopping) {
+          // Health says so while it is started again.
+          for (const name of this.sources) this.registry.setSourceState({ name, state: "failed", error: `the data plane thread stopped (code ${code}); starting it again` });
+          this.scheduleRestart();
+        }
+      });
     });
-    worker.on("error", (e) => {
-      log.error("the data plane thread failed", { error: e.message });
-      reject(e);
-    });
-    worker.on("exit", (code) => {
-      exited = new Error(`the data plane thread exited (code ${code})`);
-      for (const p of pending.values()) p.reject(exited);
-      pending.clear();
-      proxies = [];
-      reject(exited);
-    });
-  });
-  const post = (m: ToWorker) => worker.postMessage(m);
-  post({ t: "start", opts, logLevel });
-  const info = await started;
-  const request = <T>(op: Extract<ToWorker, { t: "req" }>["op"], ...args: unknown[]): Promise<T> => {
-    if (exited) return Promise.reject(exited);
-    const id = nextId++;
+    worker.postMessage({ t: "start", opts: this.opts, logLevel: this.logLevel } satisfies ToWorker);
+    const info = await started;
+    this.xdsPort = info.xdsPort;
+    this.metricsUrl = info.metricsUrl;
+    this.demoRunning = info.demoRunning;
+  }
+
+  private scheduleRestart(): void {
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.log.error("the data plane thread stopped; starting it again", { inMs: wait });
+    setTimeout(() => void this.restartNow(), wait).unref();
+  }
+
+  private async restartNow(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.spawn();
+      this.restarts++;
+      if (this.loadStarted) await this.request("startLoad");
+      this.backoffMs = 500;
+      this.log.info("the data plane thread is running again", { restarts: this.restarts });
+      this.onRestart?.();
+    } catch (e) {
+      this.log.error("the data plane thread could not start", { error: e instanceof Error ? e.message : String(e) });
+      if (!this.worker && !this.stopping) this.scheduleRestart();
+    }
+  }
+
+  /** Ends the thread as a crash would (the supervisor starts it again); for operators and tests. */
+  async restart(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private request<T>(op: Extract<ToWorker, { t: "req" }>["op"], ...args: unknown[]): Promise<T> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error("the data plane thread is not running (it is being started again)"));
+    const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      post({ t: "req", id, op, args });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ t: "req", id, op, args } satisfies ToWorker);
     });
-  };
-  return {
-    mode: "worker",
-    xdsPort: info.xdsPort,
-    metricsUrl: info.metricsUrl,
-    demoRunning: info.demoRunning,
-    build: (input) => request<BuildResult>("build", input),
-    proxies: () => proxies,
-    config: (id, type) => request("config", id, type),
-    view: (type, proxy, client) => request("view", type, proxy, client),
-    readings: () => request("readings"),
-    startLoad: () => request("startLoad"),
-    stop: async () => {
-      if (!exited) await request("stop").catch(() => undefined);
-      await worker.terminate();
-    },
-  };
+  }
+
+  build(input: BuildInput): Promise<BuildResult> {
+    return this.request("build", input);
+  }
+  proxies(): ProxyConnection[] {
+    return this.proxiesNow;
+  }
+  config(streamId: number, type: TypeUrl): Promise<unknown[] | undefined> {
+    return this.request("config", streamId, type);
+  }
+  view(type: TypeUrl, proxy: string | undefined, client: ClientKind): Promise<{ name: string; value: Uint8Array }[]> {
+    return this.request("view", type, proxy, client);
+  }
+  readings(): Promise<Reading[]> {
+    return this.request("readings");
+  }
+  async startLoad(): Promise<void> {
+    this.loadStarted = true;
+    await this.request("startLoad");
+  }
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.worker) await this.request("stop").catch(() => undefined);
+    await this.worker?.terminate();
+  }
 }
 
 /** Makes the console's registry hold what the data plane's holds (its demo source), in one batch. */

@@ -23,6 +23,18 @@ const proxiesChanged = () => {
     if (dataplane) send({ t: "proxies", proxies: dataplane.proxies() });
   }, 50);
 };
+// An exception nothing caught (a client library throwing from a timer, say) is logged, at most once
+// a minute with a count, and the thread goes on serving, as the console did with it on its own thread.
+// Were the thread to die anyway, the console starts it again (host.ts).
+let uncaught = { count: 0, since: 0 };
+process.on("uncaughtException", (e) => {
+  uncaught.count++;
+  const now = Date.now();
+  if (now - uncaught.since < 60_000 && uncaught.count > 1) return;
+  log.error("uncaught exception on the data plane thread", { error: describeError(e), stack: e instanceof Error ? e.stack : undefined, inTheLastMinute: uncaught.count });
+  uncaught = { count: 0, since: now };
+});
+
 const mirror = () => send({ t: "registry", snapshot: registry.snapshot(), sources: registry.sources() });
 registry.onChange(mirror);
 

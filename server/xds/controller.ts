@@ -19,6 +19,8 @@ export class XdsController {
   private unsubscribe: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
   private sent: { mesh?: MeshSnapshot; intents?: IntentDraft[]; policies?: string } = {};
+  /** Bumped by resend(): a build that was in flight then must not record what it sent. */
+  private generation = 0;
   lastBuild: BuildResult | undefined;
 
   constructor(
@@ -45,6 +47,13 @@ export class XdsController {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** The data plane was started again and holds nothing: send everything with the next build. */
+  resend(): void {
+    this.sent = {};
+    this.generation++;
+    this.schedule();
+  }
+
   /** Something changed; rebuild soon (coalescing bursts). */
   schedule(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -66,8 +75,9 @@ export class XdsController {
           ...(!sameItems(intents, sent.intents) ? { intents } : {}),
           ...(policiesJson !== sent.policies ? { policies } : {}),
         };
+        const generation = this.generation;
         const result = await this.opts.publish(input);
-        this.sent = { mesh, intents, policies: policiesJson };
+        if (generation === this.generation) this.sent = { mesh, intents, policies: policiesJson };
         this.lastBuild = result;
         if (result.error) this.opts.log.error("xDS snapshot not published; the last good one is still served", { error: result.error });
       } catch (e) {

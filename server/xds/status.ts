@@ -33,7 +33,7 @@ export function proxyStatus(rt: Runtime) {
   const xds = rt.xds;
   if (!xds) throw new UnavailableError("xDS server", "it is not running (see the log for why it could not start)");
   return {
-    server: { port: xds.port, lastBuild: xds.controller.lastBuild },
+    server: { port: xds.dataplane.xdsPort ?? xds.port, lastBuild: xds.controller.lastBuild },
     proxies: xds.dataplane.proxies().map((p: ProxyConnection) => ({
       streamId: p.streamId,
       nodeId: p.nodeId,
