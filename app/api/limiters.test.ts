@@ -128,4 +128,12 @@ describe("SmartLimiter API", () => {
     expect(await count()).toBe(0);
     expect((await one(new Request("http://x"), params(id))).status).toBe(404);
   });
+
+  it("two deletes racing with the same revision: one wins (200), the loser gets 409 as in every other race; a later one 404", async () => {
+    const created = await (await apply(json("PUT", "/api/limiters", { yaml: example, expectedRevision: 0 }))).json();
+    const del = () => remove(new Request("http://x/?expectedRevision=1", { method: "DELETE" }), params(created.id));
+    const statuses = (await Promise.all([del(), del(), del()])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409]);
+    expect((await del()).status).toBe(404);
+  });
 });
