@@ -11,6 +11,7 @@ type Proxies = {
     streamId: number;
     nodeId: string;
     client: "proxyless" | "envoy";
+    backlogBytes: number;
     node: { kind: string; ip?: string; pod?: string; namespace?: string };
     cluster: string;
     connectedAt: string;
@@ -74,6 +75,11 @@ export function ProxiesView() {
                 <td>
                   <div className="mono small">{proxyName(p)}</div>
                   <div className="muted small">{p.client === "proxyless" ? "proxyless gRPC" : "Envoy"}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
+                  {p.backlogBytes > 1024 * 1024 && (
+                    <div className="small warn" title="Responses written to this proxy that it has not read yet; pushes to it wait until it catches up">
+                      not reading: {(p.backlogBytes / 2 ** 20).toFixed(1)} MiB waiting
+                    </div>
+                  )}
                 </td>
                 <td className="small">{p.cluster}</td>
                 {p.types.map((t) => (

@@ -41,6 +41,8 @@ export interface ProxyConnection {
   streamId: number;
   nodeId: string;
   client: ClientKind;
+  /** Bytes written to the stream that the proxy has not taken yet (a slow or stuck reader). */
+  backlogBytes: number;
   cluster: string;
   connectedAt: string;
   types: TypeStatus[];
@@ -91,6 +93,10 @@ interface StreamState {
   sent: Map<TypeUrl, EncodedResource[]>;
   /** The names in the last response per type, in its order (a NACK names resources by index). */
   sentOrder: Map<TypeUrl, string[]>;
+  /** Bytes written and not yet taken by the proxy; over BACKLOG_LIMIT, pushes wait for it to drain. */
+  backlog: number;
+  /** Types whose push waits for the backlog to drain (then the snapshot current at that time is sent). */
+  held: Set<TypeUrl>;
 }
 
 let adsDefinition: grpc.ServiceDefinition | undefined;
@@ -113,6 +119,8 @@ export class AdsServer {
     private readonly log: Logger,
     /** Told whenever what proxies() reports may have changed (a stream came or went, a push, an ACK or NACK). */
     private readonly onChange: () => void = () => undefined,
+    /** Bytes a proxy may leave untaken before pushes to it wait. */
+    private readonly backlogLimit = BACKLOG_LIMIT,
   ) {}
 
   /**
@@ -125,6 +133,11 @@ export class AdsServer {
     this.snapshot = s;
     let pushes = 0;
     for (const st of this.streams.values()) {
+      // A proxy that does not take what it is sent gets no more until it does: then the snapshot of that time.
+      if (st.backlog > this.backlogLimit) {
+        for (const type of st.types.keys()) st.held.add(type);
+        continue;
+      }
       if (st.delta) {
         for (const type of st.delta.keys()) if (this.sendDelta(st, type)) pushes++;
         continue;
@@ -172,7 +185,7 @@ export class AdsServer {
   /** Every connected proxy and, per type, what it was sent and what it said. */
   proxies(): ProxyConnection[] {
     return [...this.streams.values()]
-      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, client: st.client, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
+      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, client: st.client, backlogBytes: st.backlog, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
       .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.streamId - b.streamId));
   }
 
@@ -182,7 +195,7 @@ export class AdsServer {
   }
 
   private onStream(call: Stream, delta = false): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), ...(delta ? { delta: new Map() } : {}) };
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
     const done = () => {
       if (this.streams.delete(st.id)) this.onChange();
@@ -193,6 +206,7 @@ export class AdsServer {
     });
     call.on("error", done);
     call.on("close", done);
+    call.on("drain", () => this.release(st));
     call.on("data", (req: DiscoveryRequest & DeltaRequest) => {
       try {
         if (st.delta) this.onDeltaRequest(st, req);
@@ -304,7 +318,7 @@ export class AdsServer {
     status.lastPush = new Date().toISOString();
     st.sent.set(type, wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined));
     st.sentOrder.set(type, changed.map((r) => r.name));
-    st.call.write({
+    this.write(st, changed, {
       system_version_info: version,
       type_url: type,
       nonce,
@@ -326,9 +340,35 @@ export class AdsServer {
     status.lastPush = new Date().toISOString();
     st.sent.set(type, resources);
     st.sentOrder.set(type, resources.map((r) => r.name));
-    st.call.write({ version_info: version, resources: resources.map((r) => r.any), type_url: type, nonce });
+    this.write(st, resources, { version_info: version, resources: resources.map((r) => r.any), type_url: type, nonce });
+  }
+
+  /** Writes a response, counting its bytes against the stream's backlog until the transport has taken them. */
+  private write(st: StreamState, resources: EncodedResource[], response: Record<string, unknown>): void {
+    const bytes = resources.reduce((a, r) => a + r.any.value.length, 64);
+    st.backlog += bytes;
+    st.held.delete(response.type_url as TypeUrl);
+    st.call.write(response, () => {
+      st.backlog -= bytes;
+      if (st.held.size && st.backlog <= this.backlogLimit) this.release(st);
+    });
+  }
+
+  /** Sends what was held back from a stream whose backlog has drained: the snapshot current now. */
+  private release(st: StreamState): void {
+    if (!this.streams.has(st.id) || st.backlog > this.backlogLimit) return;
+    const held = [...st.held];
+    st.held.clear();
+    for (const type of held) {
+      if (st.delta) this.sendDelta(st, type);
+      else if (st.types.get(type)?.sentVersion !== resourcesFor(this.snapshot!, type, st.proxy, st.client).version) this.send(st, type);
+    }
+    if (held.length) this.onChange();
   }
 }
+
+/** Bytes a proxy may leave untaken before pushes to it wait (a few full snapshots of a large mesh). */
+export const BACKLOG_LIMIT = 8 * 1024 * 1024;
 
 /**
  * The resources a NACK's message names. gRPC's xDS clients say

@@ -38,6 +38,7 @@ export function proxyStatus(rt: Runtime) {
       streamId: p.streamId,
       nodeId: p.nodeId,
       client: p.client,
+      backlogBytes: p.backlogBytes,
       node: parseNodeId(p.nodeId),
       cluster: p.cluster,
       connectedAt: p.connectedAt,
