@@ -1,8 +1,6 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Runtime, startRuntime, stopRuntime } from "@/server/runtime";
+import type { Runtime } from "@/server/runtime";
+import { reviewsServedDuring, startDemoRuntime } from "@/server/testing/demo-runtime";
 import { PUT as apply } from "./intents/route";
 import { GET as proxies } from "./proxies/route";
 
@@ -12,35 +10,13 @@ import { GET as proxies } from "./proxies/route";
  * traffic (measured from the destination's own request counters).
  */
 describe("the demo mesh through Sextant's xDS server", () => {
-  let dir: string;
   let rt: Runtime;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-demo-xds-"));
-    rt = await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_RPS: "40", SEXTANT_LOG_LEVEL: "error" });
+    ({ rt, stop } = await startDemoRuntime("demo-xds"));
   });
-  afterAll(async () => {
-    await stopRuntime();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** Requests each reviews version served (its own, destination-reported counter). */
-  const served = async () => {
-    const out: Record<string, number> = {};
-    for (const r of await rt.demo!.telemetry.readings()) {
-      if (r.name === "istio_requests_total" && r.labels.reporter === "destination" && String(r.labels.destination_app) === "reviews") {
-        const v = String(r.labels.destination_version);
-        out[v] = (out[v] ?? 0) + r.value;
-      }
-    }
-    return out;
-  };
-  const during = async (ms: number) => {
-    const a = await served();
-    await new Promise((r) => setTimeout(r, ms));
-    const b = await served();
-    const delta = (v: string) => (b[v] ?? 0) - (a[v] ?? 0);
-    return { v1: delta("v1"), v2: delta("v2"), v3: delta("v3") };
-  };
+  afterAll(() => stop());
+  const during = (ms: number) => reviewsServedDuring(rt, ms);
 
   it("connects the demo as a proxy, SYNCED on every type, and serves all three versions by default", async () => {
     await expect
