@@ -212,12 +212,12 @@ describe("ADS protocol", () => {
     server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
   });
 
-  it("ends a stream with INVALID_ARGUMENT for an unknown type URL or a missing node id, and keeps serving others", async () => {
+  it("ends a stream with INVALID_ARGUMENT for a missing node id or a type_url that is not one, and keeps serving others", async () => {
     const bad = open();
-    bad.call.write({ node, type_url: "type.googleapis.com/envoy.config.Bogus" });
+    bad.call.write({ node, type_url: "Bogus" });
     const st = await bad.ended();
     expect(st.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(st.details).toContain("unknown type_url");
+    expect(st.details).toContain("is not a type URL");
     const anonymous = open();
     anonymous.call.write({ type_url: TYPE.cluster });
     expect((await anonymous.ended()).details).toContain("node.id");
@@ -247,8 +247,11 @@ describe("ADS protocol", () => {
     expect(r2.resources.map((x) => x.name)).toEqual([v("v2")]);
     s.call.write({ node: n, type_url: TYPE.endpoint, response_nonce: r2.nonce });
     expect(server.proxies().find((p) => p.nodeId === "delta-named")!.types[0]).toMatchObject({ ackedVersion: r2.system_version_info });
-    // After unsubscribing v1, a change to v1's pods is not sent.
+    // After unsubscribing v1 (answered, with nothing), a change to v1's pods is not sent.
     s.call.write({ node: n, type_url: TYPE.endpoint, resource_names_unsubscribe: [v("v1")] });
+    const r3 = await s.next();
+    expect([r3.resources ?? [], r3.removed_resources ?? []]).toEqual([[], []]);
+    s.call.write({ node: n, type_url: TYPE.endpoint, response_nonce: r3.nonce });
     await expect.poll(() => server.proxies().find((p) => p.nodeId === "delta-named")!.types[0]!.subscribed).toEqual([v("v2")]);
     const more = { ...mesh, endpoints: [...mesh.endpoints, { ...mesh.endpoints[0]!, pod: "reviews-v1-zzz", address: "10.0.0.9" }] };
     server.setSnapshot(buildSnapshot(buildResources(more, [shift(60)])));
@@ -305,6 +308,93 @@ describe("ADS protocol", () => {
     s.call.write({ node: n, type_url: TYPE.listener, response_nonce: r.nonce, error_detail: { code: 3, message: "listener is bad" } });
     await expect.poll(() => server.proxies().find((p) => p.nodeId === "delta-nack")?.types[0]?.nack?.message).toBe("listener is bad");
     s.close();
+  });
+
+  // Issue 11, points 10-13: the incremental protocol as the xDS specification words it.
+  it("an unserved type (a Secret request) is answered with nothing, and the rest of the stream goes on (clusters still update)", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    const n = { ...node, id: "delta-secret" };
+    s.call.write({ node: n, type_url: TYPE.cluster });
+    const c = await s.next();
+    s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: c.nonce });
+    s.call.write({ node: n, type_url: "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", resource_names_subscribe: ["default", "ROOTCA"] });
+    const secret = await s.next();
+    expect([secret.type_url, secret.resources ?? [], [...(secret.removed_resources ?? [])].sort()]).toEqual(["type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", [], ["ROOTCA", "default"]]);
+    // The stream is alive: a cluster change still arrives.
+    const onlyV1 = { ...mesh, endpoints: mesh.endpoints.filter((e) => e.labels.version === "v1") };
+    server.setSnapshot(buildSnapshot(buildResources(onlyV1, [])));
+    const c2 = await s.next();
+    expect([c2.type_url, c2.removed_resources]).toEqual([TYPE.cluster, [v("v2")]]);
+    s.close();
+  });
+
+  it("a subscription change carried by a request with a stale nonce is honoured ('These two fields can be set in any DeltaDiscoveryRequest, including ACKs', discovery.proto)", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    const n = { ...node, id: "delta-stale" };
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names_subscribe: [v("v1")] });
+    const r = await s.next();
+    // The client ACKs an older nonce while subscribing to v2 (a push raced its ACK).
+    s.call.write({ node: n, type_url: TYPE.endpoint, response_nonce: "1", resource_names_subscribe: [v("v2")] });
+    const r2 = await s.next();
+    expect(r2.resources.map((x) => x.name)).toEqual([v("v2")]);
+    expect(r2.nonce).not.toBe(r.nonce);
+    s.close();
+  });
+
+  it("subscribing to a name that does not exist gets it in removed_resources ('Removed resources for missing resources can be ignored', discovery.proto)", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    s.call.write({ node: { ...node, id: "delta-missing" }, type_url: TYPE.endpoint, resource_names_subscribe: [v("v1"), v("v9")] });
+    const r = await s.next();
+    expect([r.resources.map((x) => x.name), r.removed_resources]).toEqual([[v("v1")], [v("v9")]]);
+    s.close();
+  });
+
+  it("re-subscribing to a resource the client holds resends it ('the server must respond with all resources listed in resource_names_subscribe, even if it believes the client has the most recent version', discovery.proto)", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    const n = { ...node, id: "delta-resub" };
+    s.call.write({ node: n, type_url: TYPE.endpoint, resource_names_subscribe: [v("v1")] });
+    const r = await s.next();
+    s.call.write({ node: n, type_url: TYPE.endpoint, response_nonce: r.nonce, resource_names_subscribe: [v("v1")] });
+    const r2 = await s.next();
+    expect(r2.resources.map((x) => x.name)).toEqual([v("v1")]);
+    s.close();
+  });
+
+  it("a name the wildcard covers, subscribed or unsubscribed explicitly, is answered; '*' added after named requests turns the wildcard on", async () => {
+    server.setSnapshot(buildSnapshot(buildResources(mesh, [shift(80)])));
+    const s = openDelta();
+    const n = { ...node, id: "delta-star" };
+    s.call.write({ node: n, type_url: TYPE.cluster, resource_names_subscribe: [v("v1")] });
+    const r = await s.next();
+    expect(r.resources.map((x) => x.name)).toEqual([v("v1")]);
+    s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: r.nonce, resource_names_subscribe: ["*"] });
+    const all = await s.next();
+    expect(all.resources.map((x) => x.name).sort()).toEqual([v(""), v("v2")].sort()); // v1 is held already
+    expect(server.proxies().find((p) => p.nodeId === "delta-star")!.types[0]!.subscribed).toBe("*");
+    s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: all.nonce, resource_names_subscribe: [v("v2")] });
+    const again = await s.next();
+    expect(again.resources.map((x) => x.name)).toEqual([v("v2")]);
+    s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: again.nonce, resource_names_unsubscribe: [v("v2")] });
+    const unsub = await s.next();
+    expect([unsub.resources ?? [], unsub.removed_resources ?? []]).toEqual([[], []]); // still covered by the wildcard
+    s.close();
+  });
+
+  it("subscription lists are bounded per stream and type: past the limit the stream ends with RESOURCE_EXHAUSTED saying so, and the server stays responsive", async () => {
+    const { MAX_NAMES } = await import("./server");
+    const s = openDelta();
+    s.call.write({ node: { ...node, id: "delta-flood" }, type_url: TYPE.endpoint, resource_names_subscribe: Array.from({ length: MAX_NAMES + 1 }, (_, i) => `name-${i}`) });
+    const st = await s.ended();
+    expect(st.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(st.details).toContain(`at most ${MAX_NAMES} names`);
+    expect(server.proxies().find((p) => p.nodeId === "delta-flood")).toBeUndefined();
+    const sotw = open();
+    sotw.call.write({ node: { ...node, id: "sotw-flood" }, type_url: TYPE.endpoint, resource_names: Array.from({ length: MAX_NAMES + 1 }, (_, i) => `name-${i}`) });
+    expect((await sotw.ended()).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 });
 

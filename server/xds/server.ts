@@ -93,6 +93,8 @@ interface StreamState {
   sent: Map<TypeUrl, EncodedResource[]>;
   /** The names in the last response per type, in its order (a NACK names resources by index). */
   sentOrder: Map<TypeUrl, string[]>;
+  /** Requests for unserved types already answered (type and names). */
+  unservedAnswered: Set<string>;
   /** Bytes written and not yet taken by the proxy; over BACKLOG_LIMIT, pushes wait for it to drain. */
   backlog: number;
   /** Types whose push waits for the backlog to drain (then the snapshot current at that time is sent). */
@@ -195,7 +197,7 @@ export class AdsServer {
   }
 
   private onStream(call: Stream, delta = false): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), ...(delta ? { delta: new Map() } : {}) };
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), unservedAnswered: new Set(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
     const done = () => {
       if (this.streams.delete(st.id)) this.onChange();
@@ -216,13 +218,17 @@ export class AdsServer {
         this.log.warn("bad xDS request", { node: st.nodeId, error: e instanceof Error ? e.message : String(e) });
         this.streams.delete(st.id);
         // grpc-js turns a server stream's "error" event into the call's status (destroy() would skip it).
-        call.emit("error", Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: grpc.status.INVALID_ARGUMENT }));
+        call.emit("error", Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: e instanceof SubscriptionLimitError ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INVALID_ARGUMENT }));
       }
     });
   }
 
-  /** The node (from the first request) and the requested type; throws for what the protocol forbids. */
-  private identify(st: StreamState, req: { node?: NodeInfo & { cluster?: string }; type_url?: string }): TypeUrl {
+  /**
+   * The node (from the first request) and the requested type; undefined for
+   * a type this server does not serve (answered by unserved(), the stream goes
+   * on); throws for what the protocol forbids.
+   */
+  private identify(st: StreamState, req: { node?: NodeInfo & { cluster?: string }; type_url?: string }): TypeUrl | undefined {
     if (!st.nodeId) {
       if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
       st.nodeId = req.node.id;
@@ -232,8 +238,25 @@ export class AdsServer {
       st.proxy = st.client === "envoy" ? nodeProxyKey(req.node.id) : undefined;
     }
     const type = req.type_url as TypeUrl;
-    if (!XDS_TYPES.includes(type)) throw new Error(`unknown type_url ${JSON.stringify(req.type_url ?? "")}; served: ${XDS_TYPES.join(", ")}`);
-    return type;
+    if (typeof req.type_url !== "string" || !/^type\.googleapis\.com\/[\w.]+$/.test(req.type_url)) throw new Error(`type_url ${JSON.stringify(req.type_url ?? "")} is not a type URL; served: ${XDS_TYPES.join(", ")}`);
+    return XDS_TYPES.includes(type) ? type : undefined;
+  }
+
+  /**
+   * A type this server does not serve (an Envoy asking for Secrets or Runtime
+   * on its ADS stream): answered with nothing of that type (state of the
+   * world: an empty response; delta: every name asked for, as removed), once
+   * per change of subscription, so the rest of the stream is unharmed.
+   */
+  private unserved(st: StreamState, req: DiscoveryRequest & DeltaRequest): void {
+    const names = st.delta ? (req.resource_names_subscribe ?? []) : (req.resource_names ?? []);
+    const key = `${req.type_url}\0${JSON.stringify(names)}`;
+    if (req.response_nonce && st.unservedAnswered.has(key)) return; // an ACK of our empty answer
+    st.unservedAnswered.add(key);
+    if (st.unservedAnswered.size === 1) this.log.info("proxy asked for a type this server does not serve; answered with none", { node: st.nodeId, type: req.type_url });
+    const nonce = String(++this.nonce);
+    if (st.delta) st.call.write({ system_version_info: "", type_url: req.type_url, nonce, resources: [], removed_resources: names.filter((n) => n !== "*") });
+    else st.call.write({ version_info: "", resources: [], type_url: req.type_url, nonce });
   }
 
   /**
@@ -259,6 +282,8 @@ export class AdsServer {
 
   private onRequest(st: StreamState, req: DiscoveryRequest): void {
     const type = this.identify(st, req);
+    if (!type) return this.unserved(st, req);
+    if ((req.resource_names?.length ?? 0) > MAX_NAMES) throw new SubscriptionLimitError(type, req.resource_names!.length);
     const status = st.types.get(type) ?? { typeUrl: type, subscribed: "*" as const };
     st.types.set(type, status);
     // SotW: the version a request carries is the one it ACKs (or the new one it NACKs).
@@ -272,11 +297,13 @@ export class AdsServer {
 
   private onDeltaRequest(st: StreamState, req: DeltaRequest): void {
     const type = this.identify(st, req);
+    if (!type) return this.unserved(st, req);
     const status = st.types.get(type) ?? { typeUrl: type, subscribed: [] as string[] };
     st.types.set(type, status);
+    const subscribe = req.resource_names_subscribe ?? [];
+    const unsubscribe = req.resource_names_unsubscribe ?? [];
     let d = st.delta!.get(type);
     if (!d) {
-      const subscribe = req.resource_names_subscribe ?? [];
       d = {
         wildcard: subscribe.includes("*") || ((type === XDS_TYPES[0] || type === XDS_TYPES[2]) && subscribe.length === 0),
         names: new Set(),
@@ -285,22 +312,43 @@ export class AdsServer {
       };
       st.delta!.set(type, d);
     }
-    // Delta requests carry no version: an answer is about what we last sent.
-    if (!this.answer(st, type, status, req, status.sentVersion ?? "")) return;
-    for (const n of req.resource_names_subscribe ?? []) if (n !== "*") d.names.add(n);
-    for (const n of req.resource_names_unsubscribe ?? []) {
+    if (d.names.size + subscribe.length > MAX_NAMES) throw new SubscriptionLimitError(type, d.names.size + subscribe.length);
+    // Delta requests carry no version: an answer is about what we last sent. A stale nonce makes the
+    // (N)ACK part void, not the subscription part: "These two fields can be set in any
+    // DeltaDiscoveryRequest, including ACKs" (discovery.proto, DeltaDiscoveryRequest).
+    this.answer(st, type, status, req, status.sentVersion ?? "");
+    const asked: string[] = [];
+    for (const n of subscribe) {
+      if (n === "*") d.wildcard = true;
+      else {
+        d.names.add(n);
+        asked.push(n);
+        // "the server must respond with all resources listed in resource_names_subscribe, even if it
+        // believes the client has the most recent version of them" (discovery.proto); except in a
+        // reconnected stream's first request, whose initial_resource_versions say what the client holds.
+        if (d.started) d.known.delete(n);
+      }
+    }
+    for (const n of unsubscribe) {
       if (n === "*") d.wildcard = false;
-      d.names.delete(n);
-      d.known.delete(n);
+      else d.names.delete(n);
+      // A name the wildcard still covers stays with the client.
+      if (!d.wildcard) d.known.delete(n);
     }
     status.subscribed = d.wildcard ? "*" : [...d.names].sort();
-    const changedSubscription = (req.resource_names_subscribe ?? []).length > 0 || !d.started;
+    // Every request that changes the subscription gets an answer, even an empty one.
+    const changedSubscription = subscribe.length > 0 || unsubscribe.length > 0 || !d.started;
     d.started = true;
-    if (changedSubscription) this.sendDelta(st, type, true);
+    if (changedSubscription) this.sendDelta(st, type, true, asked);
   }
 
-  /** Sends what changed for one delta stream and type; returns whether anything was sent. */
-  private sendDelta(st: StreamState, type: TypeUrl, evenIfEmpty = false): boolean {
+  /**
+   * Sends what changed for one delta stream and type; returns whether
+   * anything was sent. Names just asked for that do not exist are listed as
+   * removed ("Removed resources for missing resources can be ignored",
+   * discovery.proto), so the client need not wait for a timeout.
+   */
+  private sendDelta(st: StreamState, type: TypeUrl, evenIfEmpty = false, asked: string[] = []): boolean {
     const snap = this.snapshot;
     const d = st.delta?.get(type);
     const status = st.types.get(type);
@@ -308,7 +356,7 @@ export class AdsServer {
     const { all, version } = resourcesFor(snap, type, st.proxy, st.client);
     const wanted = d.wildcard ? [...all.keys()] : [...d.names];
     const changed = wanted.map((n) => all.get(n)).filter((r): r is EncodedResource => r !== undefined && d.known.get(r.name) !== r.hash);
-    const removed = [...d.known.keys()].filter((n) => !all.has(n) && (d.wildcard || d.names.has(n)));
+    const removed = [...new Set([...[...d.known.keys()].filter((n) => !all.has(n) && (d.wildcard || d.names.has(n))), ...asked.filter((n) => !all.has(n))])].sort();
     if (changed.length === 0 && removed.length === 0 && !evenIfEmpty) return false;
     for (const r of changed) d.known.set(r.name, r.hash);
     for (const n of removed) d.known.delete(n);
@@ -364,6 +412,15 @@ export class AdsServer {
       else if (st.types.get(type)?.sentVersion !== resourcesFor(this.snapshot!, type, st.proxy, st.client).version) this.send(st, type);
     }
     if (held.length) this.onChange();
+  }
+}
+
+/** The most names a stream may subscribe to per type (a mesh's worth; 800k names had stalled the process). */
+export const MAX_NAMES = 20_000;
+
+class SubscriptionLimitError extends Error {
+  constructor(type: string, n: number) {
+    super(`a stream may subscribe to at most ${MAX_NAMES} names of ${type}; this one asked for ${n}`);
   }
 }
 

@@ -29,6 +29,14 @@ export function syncState(t: TypeStatus | undefined): SyncState {
   return t.ackedVersion === t.sentVersion ? "SYNCED" : "STALE";
 }
 
+/** What a proxy subscribes to: "*", or the first names and how many in all (a list can be long). */
+export const SUBSCRIBED_SHOWN = 50;
+function subscription(s: string[] | "*" | undefined): { subscribed: string[] | "*" | null; subscribedCount: number | null } {
+  if (s === undefined) return { subscribed: null, subscribedCount: null };
+  if (s === "*") return { subscribed: "*", subscribedCount: null };
+  return { subscribed: s.slice(0, SUBSCRIBED_SHOWN), subscribedCount: s.length };
+}
+
 export function proxyStatus(rt: Runtime) {
   const xds = rt.xds;
   if (!xds) throw new UnavailableError("xDS server", "it is not running (see the log for why it could not start)");
@@ -44,7 +52,7 @@ export function proxyStatus(rt: Runtime) {
       connectedAt: p.connectedAt,
       types: XDS_TYPES.map((type) => {
         const t = p.types.find((x) => x.typeUrl === type);
-        return { type: TYPE_NAMES[type], state: syncState(t), sentVersion: t?.sentVersion ?? null, ackedVersion: t?.ackedVersion ?? null, error: t?.nack?.message ?? null, rejected: t?.nack && syncState(t) === "NACKED" ? t.nack.resources : [], lastPush: t?.lastPush ?? null, subscribed: t?.subscribed ?? null };
+        return { type: TYPE_NAMES[type], state: syncState(t), sentVersion: t?.sentVersion ?? null, ackedVersion: t?.ackedVersion ?? null, error: t?.nack?.message ?? null, rejected: t?.nack && syncState(t) === "NACKED" ? t.nack.resources : [], lastPush: t?.lastPush ?? null, ...subscription(t?.subscribed) };
       }),
     })),
   };
