@@ -1,5 +1,7 @@
 import type { SpecOf } from "../intents/schemas";
+import type { PortProtocol } from "../mesh/model";
 import { type ClientKind, FAILURE_PERCENTAGE_MIN_HOSTS, FAILURE_PERCENTAGE_THRESHOLD } from "./clients";
+import { TYPE, toAny } from "./protos";
 import { duration } from "./routes";
 
 /**
@@ -18,8 +20,50 @@ import { duration } from "./routes";
  *    by the cached object's keys, and a "no outlier detection" object has
  *    none, so adding one later would go unseen by a connected client.
  */
-export function clusterPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined, cb: SpecOf<"circuit-breaking"> | undefined): Record<string, unknown> {
-  return { lb_policy: lbPolicy(client, lb), ...circuitBreakers(cb), ...outlierDetection(client, cb?.outlierDetection) };
+export function clusterPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined, cb: SpecOf<"circuit-breaking"> | undefined, protocol: PortProtocol = "GRPC"): Record<string, unknown> {
+  return {
+    lb_policy: lbPolicy(client, lb),
+    ...(client === "envoy" ? envoyConnection(protocol, cb) : {}),
+    ...circuitBreakers(cb),
+    ...outlierDetection(client, cb?.outlierDetection),
+  };
+}
+
+/** Istio's default connect timeout (MeshConfig.connectTimeout). */
+export const DEFAULT_CONNECT_TIMEOUT = "10s";
+
+/**
+ * How an Envoy sidecar connects upstream, as istiod sets it
+ * (pilot/pkg/networking/core/cluster_builder.go setUpstreamProtocol, applyConnectionPool):
+ * HTTP/2 for gRPC and HTTP2 ports (else Envoy speaks HTTP/1.1 and gRPC calls fail),
+ * the pool's connectTimeout (default 10s) and maxRequestsPerConnection.
+ */
+function envoyConnection(protocol: PortProtocol, cb: SpecOf<"circuit-breaking"> | undefined): Record<string, unknown> {
+  const pool = cb?.connectionPool;
+  const h2 = protocol === "GRPC" || protocol === "HTTP2";
+  const perConnection = pool?.http?.maxRequestsPerConnection;
+  const http = h2 || protocol === "HTTP";
+  const options =
+    h2 || (http && perConnection)
+      ? {
+          ...(perConnection ? { common_http_protocol_options: { max_requests_per_connection: { value: perConnection } } } : {}),
+          explicit_http_config: h2 ? { http2_protocol_options: {} } : { http_protocol_options: {} },
+        }
+      : undefined;
+  return {
+    connect_timeout: duration(pool?.tcp?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT),
+    ...(options ? { typed_extension_protocol_options: { "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": toAny(TYPE.httpProtocolOptions, options) } } : {}),
+  };
+}
+
+/**
+ * PASSTHROUGH on an Envoy sidecar: an ORIGINAL_DST cluster (connections go
+ * where the application sent them), as istiod builds it
+ * (pilot/pkg/networking/core/cluster_traffic_policy.go applyLoadBalancer);
+ * an EDS cluster with CLUSTER_PROVIDED is refused by Envoy.
+ */
+export function isPassthrough(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined): boolean {
+  return client === "envoy" && !!lb && "simple" in lb && lb.simple === "PASSTHROUGH";
 }
 
 function lbPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined): string {

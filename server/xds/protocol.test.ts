@@ -133,9 +133,23 @@ describe("ADS protocol", () => {
     s.call.write({ node: { ...node, id: "stale" }, type_url: TYPE.listener, response_nonce: "not-the-last-nonce", error_detail: { code: 3, message: "old" } });
     expect(await s.none()).toBe(true);
     expect(server.proxies().find((p) => p.nodeId === "stale")!.types[0]!.nack).toBeUndefined();
-    // Wildcard LDS: the proxyless listener and the sidecars' outbound socket listener.
-    expect(r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort()).toEqual(["0.0.0.0_9080", "reviews.default.svc.cluster.local:9080"]);
+    // Wildcard LDS from a client that is not gRPC (an Envoy): the sidecars' outbound socket listener only.
+    expect(r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort()).toEqual(["0.0.0.0_9080"]);
     s.close();
+  });
+
+  it("sends a sidecar only what a sidecar uses, and a proxyless client only its api_listeners (issue 11, point 5)", async () => {
+    // A proxyless api_listener's HttpConnectionManager has no stat_prefix, which Envoy's PGV rule refuses
+    // (http_connection_manager.proto: string stat_prefix = 2 [(validate.rules).string = {min_len: 1}]).
+    const names = (r: Response) => r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort();
+    const envoy = open();
+    envoy.call.write({ node: { ...node, id: "envoy-lds", user_agent_name: "envoy" }, type_url: TYPE.listener });
+    expect(names(await envoy.next())).toEqual(["0.0.0.0_9080"]);
+    const grpcClient = open();
+    grpcClient.call.write({ node: { ...node, id: "grpc-lds", user_agent_name: "gRPC Node Pure JS" }, type_url: TYPE.listener });
+    expect(names(await grpcClient.next())).toEqual(["reviews.default.svc.cluster.local:9080"]);
+    envoy.close();
+    grpcClient.close();
   });
 
   it("gives an Envoy sidecar an outbound socket listener with an HttpConnectionManager on RDS '9080', holding every service's virtual host", async () => {
@@ -174,7 +188,7 @@ describe("ADS protocol", () => {
     for (const [s, pod] of [[v1, "reviews-v1-abc"], [v2, "reviews-v2-abc"], [other, "productpage-v1-xyz"]] as const) s.call.write({ node: sidecar(pod), type_url: TYPE.listener });
     const [l1, l2, lo] = [await v1.next(), await v2.next(), await other.next()];
     const names = (r: Response) => r.resources.map((x) => decode<{ name: string }>(TYPE.listener, x.value).name).sort();
-    expect(names(l1)).toEqual(["0.0.0.0_9080", "virtualInbound", "reviews.default.svc.cluster.local:9080"].sort());
+    expect(names(l1)).toEqual(["0.0.0.0_9080", "virtualInbound"].sort());
     expect(names(lo)).not.toContain("virtualInbound");
     const inbound = (r: Response) =>
       decode<{ address: { socket_address: { port_value: number } }; traffic_direction: string; filter_chains: Chain[] }>(TYPE.listener, r.resources.find((x) => decode<{ name: string }>(TYPE.listener, x.value).name === "virtualInbound")!.value);

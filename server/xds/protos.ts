@@ -21,6 +21,7 @@ export const TYPE = {
   rateLimit: "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
   originalDst: "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
   typedStruct: "type.googleapis.com/udpa.type.v1.TypedStruct",
+  httpProtocolOptions: "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
 } as const;
 
 export function depsDir(): string {
@@ -48,6 +49,7 @@ const FILES = [
   "envoy/extensions/filters/http/ratelimit/v3/rate_limit.proto",
   "envoy/extensions/filters/listener/original_dst/v3/original_dst.proto",
   "udpa/type/v1/typed_struct.proto",
+  "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
 ];
 
 let root: protobuf.Root | undefined;

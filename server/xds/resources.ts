@@ -4,7 +4,7 @@ import { type MeshSnapshot, selects } from "../mesh/model";
 import { candidatePods } from "../mesh/index";
 import { subsetsOf } from "../mesh/subsets";
 import type { ClientKind } from "./clients";
-import { clusterPolicy } from "./clusters";
+import { clusterPolicy, isPassthrough } from "./clusters";
 import { FAULT_FILTER, clusterName, duration, envoyRoutes } from "./routes";
 
 /**
@@ -134,8 +134,9 @@ export function buildServiceResources(input: ServiceInput, client: ClientKind = 
   // (as Istio does): those routes fail alone, instead of the whole snapshot becoming inconsistent.
   const referenced = [...plan.flatMap((r) => r.weights ?? []), ...(mirror ? [{ subset: mirror.subset }] : [])].map((w) => w.subset);
   const clusterSubsets = [...new Set([...subsets.map((x) => x.name), ...referenced])].sort();
-  const policy = clusterPolicy(client, lb, cb);
+  const passthrough = isPassthrough(client, lb);
   for (const p of s.ports) {
+    const policy = clusterPolicy(client, lb, cb, p.protocol);
     const listener = `${s.hostname}:${p.port}`;
     out.listeners[listener] = { name: listener, api_listener: { routeConfigName: listener } satisfies ApiListenerSpec };
     const routes = envoyRoutes(plan, { port: p.port, host: s.hostname, client, timeouts: k["timeouts-retries"], mirror, lb });
@@ -149,7 +150,9 @@ export function buildServiceResources(input: ServiceInput, client: ClientKind = 
         .sort((a, b) => (a.address + a.port < b.address + b.port ? -1 : 1));
     for (const subset of ["", ...clusterSubsets]) {
       const name = clusterName(p.port, subset, s.hostname);
-      out.clusters[name] = { name, type: "EDS", eds_cluster_config: { eds_config: { ads: {}, resource_api_version: "V3" }, service_name: name }, ...policy };
+      out.clusters[name] = passthrough
+        ? { name, type: "ORIGINAL_DST", ...policy }
+        : { name, type: "EDS", eds_cluster_config: { eds_config: { ads: {}, resource_api_version: "V3" }, service_name: name }, ...policy };
       out.endpoints[name] = {
         cluster_name: name,
         // gRPC requires a locality with a weight on each group of endpoints.

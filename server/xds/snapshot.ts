@@ -23,6 +23,8 @@ export interface EncodedResource {
   any: { type_url: string; value: Buffer };
   /** Content hash: tells a changed resource from an unchanged one. */
   hash: string;
+  /** Served to this kind of client only (a proxyless api_listener; a sidecar's socket listeners). */
+  only?: ClientKind;
 }
 
 export interface Snapshot {
@@ -63,15 +65,38 @@ export interface InboundPolicy {
  * itself (no copy).
  */
 export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefined, client: ClientKind = "proxyless"): { all: Map<string, EncodedResource>; version: string } {
+  const base = baseFor(s, type, client);
   const overlays = [client === "envoy" ? s.envoy : undefined, proxy ? s.proxies?.get(proxy) : undefined].filter((p): p is ProxyPart => !!p && p.resources[type].length > 0);
-  if (overlays.length === 0) return { all: s.resources[type], version: s.versions[type] };
-  const all = new Map(s.resources[type]);
-  const h = createHash("sha256").update(s.versions[type]);
+  if (overlays.length === 0) return base;
+  const all = new Map(base.all);
+  const h = createHash("sha256").update(base.version);
   for (const part of overlays) {
     for (const r of part.resources[type]) all.set(r.name, r);
     h.update("\0").update(part.digest[type]);
   }
   return { all, version: h.digest("hex").slice(0, 16) };
+}
+
+/**
+ * The shared resources of a type as one kind of client sees them: listeners
+ * meant for the other kind left out (a sidecar on wildcard LDS gets no
+ * proxyless api_listener, whose empty stat_prefix Envoy's rules refuse).
+ * Filtered once per snapshot and kind.
+ */
+const filtered = new WeakMap<Snapshot, Map<ClientKind, { all: Map<string, EncodedResource>; version: string }>>();
+function baseFor(s: Snapshot, type: TypeUrl, client: ClientKind): { all: Map<string, EncodedResource>; version: string } {
+  if (type !== TYPE.listener) return { all: s.resources[type], version: s.versions[type] };
+  let byKind = filtered.get(s);
+  if (!byKind) filtered.set(s, (byKind = new Map()));
+  let view = byKind.get(client);
+  if (!view) {
+    const all = new Map([...s.resources[type]].filter(([, r]) => !r.only || r.only === client));
+    const h = createHash("sha256").update(client);
+    for (const name of [...all.keys()].sort()) h.update("\0").update(name).update("\0").update(all.get(name)!.hash);
+    view = { all, version: h.digest("hex").slice(0, 16) };
+    byKind.set(client, view);
+  }
+  return view;
 }
 
 export class InconsistentSnapshotError extends Error {}
@@ -158,8 +183,10 @@ function encodeAll(r: EnvoyResources): Encoded {
     Object.keys(items)
       .sort()
       .map((name) => {
-        const any = toAny(type, encode(items[name]!));
-        return { name, any, hash: createHash("sha256").update(any.value).digest("hex").slice(0, 16) };
+        const item = items[name]!;
+        const any = toAny(type, encode(item));
+        const only: ClientKind | undefined = type !== TYPE.listener ? undefined : item.api_listener ? "proxyless" : "envoy";
+        return { name, any, hash: createHash("sha256").update(any.value).digest("hex").slice(0, 16), ...(only ? { only } : {}) };
       });
   return {
     [TYPE.listener]: pack(TYPE.listener, r.listeners, encodeListener),

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { type IntentDraft, intentDraftSchema } from "../intents/schemas";
+import type { MeshSnapshot } from "../mesh/model";
+import { TYPE, messageType } from "./protos";
+import { SnapshotBuilder, resourcesFor } from "./snapshot";
+
+/**
+ * What an Envoy sidecar is sent, decoded from the bytes, against the rule
+ * Envoy or istiod applies (each cited), for the points of issue 11 that are
+ * about the sidecar's clusters and routes.
+ */
+const mesh: MeshSnapshot = {
+  revision: 1,
+  namespaces: ["default"],
+  services: [
+    { namespace: "default", name: "reviews", hostname: "reviews.default.svc.cluster.local", labels: {}, selector: { app: "reviews" }, ports: [{ name: "grpc", port: 9080, protocol: "GRPC", targetPortName: "grpc" }] },
+    { namespace: "default", name: "web", hostname: "web.default.svc.cluster.local", labels: {}, selector: { app: "web" }, ports: [{ name: "http", port: 8080, protocol: "HTTP", targetPortName: "http" }] },
+  ],
+  workloads: [],
+  endpoints: [
+    ...["v1", "v2"].map((v, i) => ({ namespace: "default", pod: `reviews-${v}`, workload: `reviews-${v}`, address: `10.0.0.${i + 1}`, ports: [{ name: "grpc", port: 9080 }], labels: { app: "reviews", version: v }, ready: true })),
+    { namespace: "default", pod: "web-v1", workload: "web-v1", address: "10.0.1.1", ports: [{ name: "http", port: 8080 }], labels: { app: "web", version: "v1" }, ready: true },
+  ],
+};
+const intent = (kind: string, spec: unknown, target = "reviews"): IntentDraft => intentDraftSchema.parse({ kind, namespace: "default", target, spec });
+type Cluster = { name: string; type?: string; lb_policy?: string; eds_cluster_config?: unknown; connect_timeout?: { seconds?: string; nanos?: number }; typed_extension_protocol_options?: Record<string, { type_url: string; value: Uint8Array }> };
+
+function clusters(intents: IntentDraft[], client: "envoy" | "proxyless"): Map<string, Cluster> {
+  const snap = new SnapshotBuilder().build(mesh, intents);
+  const msg = messageType(TYPE.cluster);
+  return new Map([...resourcesFor(snap, TYPE.cluster, undefined, client).all].map(([name, r]) => [name, msg.toObject(msg.decode(r.any.value), { longs: String, enums: String, defaults: false }) as Cluster]));
+}
+const ms = (d: { seconds?: string; nanos?: number } | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6 : undefined);
+function protocolOptions(c: Cluster) {
+  const any = c.typed_extension_protocol_options?.["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
+  if (!any) return undefined;
+  const msg = messageType(any.type_url);
+  return msg.toObject(msg.decode(any.value), { longs: String, enums: String, defaults: false });
+}
+
+describe("an Envoy sidecar's clusters", () => {
+  it("PASSTHROUGH is an ORIGINAL_DST cluster (istiod: cluster_traffic_policy.go applyLoadBalancer; Envoy refuses CLUSTER_PROVIDED on EDS), proxyless keeps EDS with round robin", () => {
+    const lb = [intent("load-balancer", { simple: "PASSTHROUGH" })];
+    const e = clusters(lb, "envoy").get("outbound|9080|v1|reviews.default.svc.cluster.local")!;
+    expect([e.type, e.lb_policy, e.eds_cluster_config]).toEqual(["ORIGINAL_DST", "CLUSTER_PROVIDED", undefined]);
+    const p = clusters(lb, "proxyless").get("outbound|9080|v1|reviews.default.svc.cluster.local")!;
+    expect([p.type, p.lb_policy]).toEqual(["EDS", "ROUND_ROBIN"]);
+  });
+
+  it("speaks HTTP/2 upstream on gRPC ports and HTTP/1.1 on HTTP ports (istiod: cluster_builder.go setUpstreamProtocol), with istiod's 10s connect timeout", () => {
+    const all = clusters([], "envoy");
+    const grpcCluster = all.get("outbound|9080||reviews.default.svc.cluster.local")!;
+    expect(protocolOptions(grpcCluster)).toEqual({ explicit_http_config: { http2_protocol_options: {} } });
+    expect(ms(grpcCluster.connect_timeout)).toBe(10_000);
+    expect(protocolOptions(all.get("outbound|8080||web.default.svc.cluster.local")!)).toBeUndefined();
+  });
+
+  it("connectTimeout and maxRequestsPerConnection reach the cluster (istiod: applyConnectionPool)", () => {
+    const cb = [intent("circuit-breaking", { connectionPool: { tcp: { connectTimeout: "250ms" }, http: { maxRequestsPerConnection: 7 } } }), intent("circuit-breaking", { connectionPool: { http: { maxRequestsPerConnection: 3 } } }, "web")];
+    const all = clusters(cb, "envoy");
+    const r = all.get("outbound|9080|v1|reviews.default.svc.cluster.local")!;
+    expect(ms(r.connect_timeout)).toBe(250);
+    expect(protocolOptions(r)).toEqual({ common_http_protocol_options: { max_requests_per_connection: { value: 7 } }, explicit_http_config: { http2_protocol_options: {} } });
+    expect(protocolOptions(all.get("outbound|8080|v1|web.default.svc.cluster.local")!)).toEqual({ common_http_protocol_options: { max_requests_per_connection: { value: 3 } }, explicit_http_config: { http_protocol_options: {} } });
+  });
+
+  it("consistent hash puts a hash_policy on every route of the sidecars' shared route configuration (header, cookie, source IP)", () => {
+    for (const [consistentHash, policy] of [
+      [{ httpHeaderName: "x-user" }, { header: { header_name: "x-user" } }],
+      [{ httpCookie: { name: "session", ttl: "10s" } }, { cookie: { name: "session", ttl: { seconds: "10", nanos: 0 } } }],
+      [{ useSourceIp: true }, { connection_properties: { source_ip: true } }],
+    ] as const) {
+      const snap = new SnapshotBuilder().build(mesh, [intent("load-balancer", { consistentHash })]);
+      const msg = messageType(TYPE.route);
+      const rc = msg.toObject(msg.decode(resourcesFor(snap, TYPE.route, undefined, "envoy").all.get("9080")!.any.value), { longs: String, enums: String, defaults: false }) as { virtual_hosts: { name: string; routes: { route: { hash_policy?: unknown[] } }[] }[] };
+      const reviews = rc.virtual_hosts.find((v) => v.name.startsWith("reviews"))!;
+      for (const r of reviews.routes) expect(r.route.hash_policy).toEqual([policy]);
+    }
+  });
+});
