@@ -78,3 +78,43 @@ describe("an Envoy sidecar's clusters", () => {
     }
   });
 });
+
+describe("the sidecars' shared route configuration", () => {
+  const twoNamespaces: MeshSnapshot = {
+    ...mesh,
+    namespaces: ["default", "staging"],
+    services: [...mesh.services, { ...mesh.services[0]!, namespace: "staging", hostname: "reviews.staging.svc.cluster.local" }],
+    endpoints: [...mesh.endpoints, { namespace: "staging", pod: "reviews-s1", workload: "reviews-s1", address: "10.1.0.1", ports: [{ name: "grpc", port: 9080 }], labels: { app: "reviews", version: "v1" }, ready: true }],
+  };
+  const domainsOf = (snap: ReturnType<SnapshotBuilder["build"]>, proxy: string | undefined) => {
+    const msg = messageType(TYPE.route);
+    const rc = msg.toObject(msg.decode(resourcesFor(snap, TYPE.route, proxy, "envoy").all.get("9080")!.any.value), { defaults: false }) as { virtual_hosts: { name: string; domains: string[] }[] };
+    return new Map(rc.virtual_hosts.map((v) => [v.name, v.domains]));
+  };
+  // Envoy: "Only unique values for domains are permitted. Duplicate entry of domain {} in route {}"
+  // (source/common/router/config_impl.cc); istiod gives the bare name to the proxy's own namespace only.
+  const duplicates = (byHost: Map<string, string[]>) => {
+    const all = [...byHost.values()].flat();
+    return all.filter((d, i) => all.indexOf(d) !== i);
+  };
+
+  it("never repeats a domain when two namespaces have a service of the same name; the bare name belongs to the sidecar's own namespace", () => {
+    const snap = new SnapshotBuilder().build(twoNamespaces, []);
+    for (const proxy of [undefined, "productpage-v1.default", "tester.staging"]) expect(duplicates(domainsOf(snap, proxy)), String(proxy)).toEqual([]);
+    expect(domainsOf(snap, "productpage-v1.default").get("reviews.default.svc.cluster.local:9080")).toContain("reviews");
+    expect(domainsOf(snap, "productpage-v1.default").get("reviews.staging.svc.cluster.local:9080")).not.toContain("reviews");
+    expect(domainsOf(snap, "tester.staging").get("reviews.staging.svc.cluster.local:9080")).toEqual(expect.arrayContaining(["reviews", "reviews:9080", "reviews.staging"]));
+    // A sidecar whose namespace is unknown: no bare name that two namespaces share, the qualified ones stay.
+    const unknown = domainsOf(snap, undefined);
+    expect(unknown.get("reviews.default.svc.cluster.local:9080")).not.toContain("reviews");
+    expect(unknown.get("reviews.default.svc.cluster.local:9080")).toContain("reviews.default");
+    expect(unknown.get("web.default.svc.cluster.local:8080")).toBeUndefined(); // on port 8080's configuration
+  });
+
+  it("changes when only what Envoy gets changes (a mirror percentage proxyless clients never see)", () => {
+    const b = new SnapshotBuilder();
+    const before = resourcesFor(b.build(mesh, [intent("mirroring", { subset: "v2", percentage: 10 })]), TYPE.route, undefined, "envoy").all.get("9080")!.hash;
+    const after = resourcesFor(b.build(mesh, [intent("mirroring", { subset: "v2", percentage: 20 })]), TYPE.route, undefined, "envoy").all.get("9080")!.hash;
+    expect(after).not.toBe(before);
+  });
+});

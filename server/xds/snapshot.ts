@@ -41,6 +41,8 @@ export interface Snapshot {
    * the same name: clusters with the load balancers gRPC cannot run.
    */
   envoy?: ProxyPart;
+  /** Sidecars' route configurations as a namespace's sidecars get them, where they differ (bare service names). */
+  namespaces?: Map<string, ProxyPart>;
 }
 
 /** One pod's own resources; pods with the same inbound configuration share one. */
@@ -66,7 +68,10 @@ export interface InboundPolicy {
  */
 export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefined, client: ClientKind = "proxyless"): { all: Map<string, EncodedResource>; version: string } {
   const base = baseFor(s, type, client);
-  const overlays = [client === "envoy" ? s.envoy : undefined, proxy ? s.proxies?.get(proxy) : undefined].filter((p): p is ProxyPart => !!p && p.resources[type].length > 0);
+  const namespace = client === "envoy" && proxy ? proxy.slice(proxy.lastIndexOf(".") + 1) : undefined;
+  const overlays = [client === "envoy" ? s.envoy : undefined, namespace ? s.namespaces?.get(namespace) : undefined, proxy ? s.proxies?.get(proxy) : undefined].filter(
+    (p): p is ProxyPart => !!p && p.resources[type].length > 0,
+  );
   if (overlays.length === 0) return base;
   const all = new Map(base.all);
   const h = createHash("sha256").update(base.version);
@@ -224,6 +229,7 @@ export function buildSnapshot(r: EnvoyResources): Snapshot {
 export class SnapshotBuilder {
   private cache = new Map<string, CacheEntry>();
   private shared: (Built & { key: string }) | undefined;
+  private namespaceParts = new Map<string, ProxyPart>();
 
   private parts = new Map<string, ProxyPart>();
   private proxyState: { entries: Map<string, CacheEntry>; policiesKey: string; sources: Map<string, CacheEntry[]>; out: Map<string, ProxyPart>; keys: Map<string, string> } | undefined;
@@ -251,29 +257,53 @@ export class SnapshotBuilder {
       const shared = new Map(encoded[TYPE.cluster].map((r) => [r.name, r.hash]));
       const envoyClusters = encodeAll({ listeners: {}, routes: {}, clusters: forEnvoy.clusters, endpoints: {} })[TYPE.cluster].filter((r) => shared.get(r.name) !== r.hash);
       const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
-      // Each virtual host encoded once, keyed by its port's shared route configuration name.
-      const vhosts = new Map<string, Buffer[]>();
+      // Each virtual host encoded once, keyed by its port's shared route configuration name, in two
+      // forms: with the service's bare name among its domains (for sidecars in its own namespace) and without.
+      const vhosts = new Map<string, VirtualHostBytes[]>();
+      const bare = new Set(input.service.ports.flatMap((p) => [input.service.name, `${input.service.name}:${p.port}`]));
       for (const [name, rc] of Object.entries(forEnvoy.routes)) {
         const port = name.slice(name.lastIndexOf(":") + 1);
-        vhosts.set(port, [...(vhosts.get(port) ?? []), ...(rc.virtual_hosts as Record<string, unknown>[]).map((vh) => encodeVirtualHost(vh))]);
+        const list = (rc.virtual_hosts as Record<string, unknown>[]).map((vh) => ({
+          namespace: input.service.namespace,
+          shortNames: [...bare],
+          full: encodeVirtualHost(vh),
+          qualified: encodeVirtualHost({ ...vh, domains: (vh.domains as string[]).filter((d) => !bare.has(d)) }),
+        }));
+        vhosts.set(port, [...(vhosts.get(port) ?? []), ...list]);
       }
-      next.set(id, { id, key, encoded, digest, routes: forEnvoy.routes, vhosts, envoyClusters, inbound: serviceInboundPorts(input) });
+      const vhostDigest = createHash("sha256").update(Buffer.concat([...vhosts.values()].flat().map((v) => v.full))).digest("hex");
+      next.set(id, { id, key, encoded, digest, routes: forEnvoy.routes, vhosts, vhostDigest, envoyClusters, inbound: serviceInboundPorts(input) });
     }
     this.cache = next;
     const proxies = this.buildProxyParts(mesh, next, policies);
-    // Sidecars' shared per-port listener and route configuration, rebuilt only when a service's routes changed.
-    const sharedKey = [...next.values()].map((e) => e.digest[TYPE.route]).join(",");
+    // Sidecars' shared per-port listener and route configuration, rebuilt only when a service's
+    // (Envoy) virtual hosts changed. As istiod does, a bare service name ("reviews", "reviews:9080")
+    // is a domain only for sidecars in that service's namespace: each namespace gets its own
+    // variant of a port's route configuration where it differs; sidecars whose namespace is not
+    // known get the bare names that no two namespaces share (Envoy refuses duplicate domains).
+    const sharedKey = [...next.values()].map((e) => e.vhostDigest).join(",");
     if (this.shared?.key !== sharedKey) {
       const plain = sidecarResources([...next.values()].map((e) => e.routes));
       // Listeners encode normally; the big per-port route configurations are spliced from
       // each service's cached virtual-host bytes (see spliceRouteConfiguration).
       const encoded = encodeAll({ listeners: plain.listeners, routes: {}, clusters: {}, endpoints: {} });
+      const namespaces = new Map<string, EncodedResource[]>();
       for (const name of Object.keys(plain.routes).sort()) {
-        const value = spliceRouteConfiguration(name, [...next.values()].flatMap((e) => e.vhosts.get(name) ?? []));
-        encoded[TYPE.route].push({ name, any: { type_url: TYPE.route, value }, hash: createHash("sha256").update(value).digest("hex").slice(0, 16) });
+        const all = [...next.values()].flatMap((e) => e.vhosts.get(name) ?? []);
+        const owners = new Map<string, Set<string>>();
+        for (const v of all) for (const d of v.shortNames) (owners.get(d) ?? owners.set(d, new Set()).get(d)!).add(v.namespace);
+        const unique = (v: VirtualHostBytes) => v.shortNames.every((d) => owners.get(d)!.size === 1);
+        const resource = (value: Buffer): EncodedResource => ({ name, any: { type_url: TYPE.route, value }, hash: createHash("sha256").update(value).digest("hex").slice(0, 16) });
+        const shared = resource(spliceRouteConfiguration(name, all.map((v) => (unique(v) ? v.full : v.qualified))));
+        encoded[TYPE.route].push(shared);
+        for (const ns of new Set(all.map((v) => v.namespace))) {
+          const own = resource(spliceRouteConfiguration(name, all.map((v) => (v.namespace === ns ? v.full : v.qualified))));
+          if (own.hash !== shared.hash) (namespaces.get(ns) ?? namespaces.set(ns, []).get(ns)!).push(own);
+        }
       }
       const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
-      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), envoyClusters: [], inbound: new Map() };
+      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), vhostDigest: "", envoyClusters: [], inbound: new Map() };
+      this.namespaceParts = new Map([...namespaces].map(([ns, routes]) => [ns, routesPart(routes)]));
     }
     const entries = new Map<string, Built>([...next, ["*sidecar", this.shared]]);
     // The last snapshot's maps are reused for types no entry changed, and otherwise copied with
@@ -296,7 +326,7 @@ export class SnapshotBuilder {
       versions[t] = createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
     }
     this.last = { entries, resources };
-    return { resources, versions, proxies, envoy: envoyPart([...next.values()].flatMap((e) => e.envoyClusters)) };
+    return { resources, versions, proxies, envoy: envoyPart([...next.values()].flatMap((e) => e.envoyClusters)), namespaces: this.namespaceParts };
   }
 
   /**
@@ -404,14 +434,30 @@ interface CacheEntry {
   encoded: Encoded;
   /** The service's route configurations, from which sidecars' shared ones are made. */
   routes: Record<string, Record<string, unknown>>;
-  /** Its virtual hosts, protobuf-encoded, per port ("9080"). */
-  vhosts: Map<string, Buffer[]>;
+  /** Its (Envoy) virtual hosts, protobuf-encoded, per port ("9080"), with and without the bare service name. */
+  vhosts: Map<string, VirtualHostBytes[]>;
+  /** A digest of those bytes: sidecars' shared route configurations are rebuilt when it changes. */
+  vhostDigest: string;
   /** Per type, a digest of this service's resources: versions combine these. */
   digest: Record<TypeUrl, string>;
   /** Its clusters as Envoy gets them, where they differ from the shared (proxyless) ones. */
   envoyClusters: EncodedResource[];
   /** Per pod ("<pod>.<namespace>"), the ports it serves for this service. */
   inbound: Map<string, InboundPort[]>;
+}
+
+interface VirtualHostBytes {
+  namespace: string;
+  /** The bare names among its domains ("reviews", "reviews:9080"). */
+  shortNames: string[];
+  full: Buffer;
+  qualified: Buffer;
+}
+
+function routesPart(routes: EncodedResource[]): ProxyPart {
+  const resources = Object.fromEntries(XDS_TYPES.map((t) => [t, t === TYPE.route ? routes : []])) as Record<TypeUrl, EncodedResource[]>;
+  const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(resources[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
+  return { resources, digest };
 }
 
 function envoyPart(clusters: EncodedResource[]): ProxyPart {
