@@ -251,4 +251,20 @@ describe("SmartLimiter -> EnvoyFilter", () => {
     const b = JSON.stringify(envoyFilters(l, evaluateLimiter(l, { "_base.pod": 1 }, new Date(1)), place("productpage")));
     expect(a).toBe(b);
   });
+
+  it("odd fill intervals and a repeated descriptor give a LocalRateLimit Envoy accepts (issue 11, point 3)", () => {
+    // Envoy, source/extensions/filters/common/local_ratelimit/local_ratelimit_impl.cc: "local rate descriptor
+    // limit is not a multiple of token bucket fill timer" and "duplicate descriptor in the local rate descriptor".
+    const d = (seconds: number, nanos: number, quota: string) => ({ action: { fill_interval: { seconds, nanos }, quota, strategy: "single" }, condition: "true", target: { port: 9080 } });
+    const l = limiter({ sets: { _base: { descriptor: [d(1, 500_000_000, "10"), d(0, 250_000_000, "5"), d(1, 500_000_000, "10")] } } });
+    const [ef] = checked(envoyFilters(l, evaluateLimiter(l, { "_base.pod": 1 }), place("reviews")));
+    const config = typedConfigs(ef!.spec).find((t) => String(t.type_url ?? "").endsWith("LocalRateLimit"))!.value as { token_bucket: { fill_interval: string }; descriptors: { entries: unknown; token_bucket: { fill_interval: string } }[] };
+    const ms = (x: string) => Math.round(parseFloat(x) * 1000);
+    const timer = ms(config.token_bucket.fill_interval);
+    expect(timer).toBe(250);
+    for (const x of config.descriptors) expect(ms(x.token_bucket.fill_interval) % timer).toBe(0);
+    const entries = config.descriptors.map((x) => JSON.stringify(x.entries));
+    expect(new Set(entries).size).toBe(entries.length);
+    expect(config.descriptors).toHaveLength(2);
+  });
 });

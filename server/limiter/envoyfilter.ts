@@ -1,4 +1,4 @@
-import type { InboundRateLimit } from "../xds/inbound";
+import { type InboundRateLimit, settleLocalDescriptors } from "../xds/inbound";
 import type { InboundPolicy } from "../xds/snapshot";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../translate/istio";
 import type { DescriptorResult, Evaluation, TokenBucket } from "./evaluate";
@@ -130,7 +130,7 @@ const bucketJson = (b: TokenBucket) => ({ max_tokens: b.max_tokens, tokens_per_f
 /** The per-route LocalRateLimit (protobuf JSON) for some local descriptors. */
 export function localRateLimitConfig(items: { d: Descriptor; r: DescriptorResult }[]): Record<string, unknown> {
   const headers = items.flatMap(({ d }) => d.action.headers_to_add ?? []);
-  return {
+  return settleLocalDescriptors({
     stat_prefix: STAT_PREFIX,
     // Requests no descriptor matches are not limited: a default bucket far above any real rate.
     token_bucket: { max_tokens: 100000, tokens_per_fill: 100000, fill_interval: "1s" },
@@ -138,8 +138,10 @@ export function localRateLimitConfig(items: { d: Descriptor; r: DescriptorResult
     filter_enforced: { runtime_key: "local_rate_limit_enforced", default_value: { numerator: 100 } },
     descriptors: items.map(({ d, r }) => ({ entries: actionsOf(d, r.id).entries, token_bucket: bucketJson(r.bucket!) })),
     ...(headers.length ? { response_headers_to_add: headers.map((h) => ({ header: { key: h.key, value: h.value }, append_action: "APPEND_IF_EXISTS_OR_ADD" })) } : {}),
-  };
+  });
 }
+
+
 
 function routeMatch(t: RouteTarget): Record<string, unknown> {
   return { context: t.context, routeConfiguration: { vhost: { ...(t.vhost ? { name: t.vhost } : {}), ...(t.route ? { route: { name: t.route } } : {}) } } };

@@ -113,3 +113,46 @@ export function inboundRouteConfiguration(c: InboundChain, pack: (typeUrl: strin
     ],
   };
 }
+
+/** Seconds as a protobuf JSON duration: 60 -> "60s", 0.5 -> "0.500s". */
+const seconds = (s: number) => (Number.isInteger(s) ? `${s}s` : `${s.toFixed(3)}s`);
+
+type LocalDescriptor = { entries: { key: string; value: string }[]; token_bucket: { max_tokens: number; tokens_per_fill: number; fill_interval: string } };
+
+/** Envoy's local rate limit refuses fill intervals under 50 ms. */
+const MIN_FILL_MS = 50;
+const msOf = (d: string) => Math.round(parseFloat(d) * 1000);
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * A LocalRateLimit's descriptors made acceptable to Envoy
+ * (source/extensions/filters/common/local_ratelimit/local_ratelimit_impl.cc):
+ * "local rate descriptor limit is not a multiple of token bucket fill timer"
+ * - every descriptor's fill interval must be a multiple of the filter's own
+ * token bucket's, so the filter's is the greatest common divisor of theirs
+ * and one second (each first rounded to a multiple of 50 ms, Envoy's minimum); and
+ * "duplicate descriptor in the local rate descriptor" - descriptors with the
+ * same entries are one: the most restrictive (fewest tokens per second) is
+ * kept. Pure; also applied when two limiters' descriptors meet on one route.
+ */
+export function settleLocalDescriptors(config: Record<string, unknown>): Record<string, unknown> {
+  const list = (config.descriptors ?? []) as LocalDescriptor[];
+  if (list.length === 0) return config;
+  const rate = (d: LocalDescriptor) => d.token_bucket.tokens_per_fill / msOf(d.token_bucket.fill_interval);
+  const byEntries = new Map<string, LocalDescriptor>();
+  for (const d of list) {
+    const key = JSON.stringify(d.entries);
+    const seen = byEntries.get(key);
+    if (!seen || rate(d) < rate(seen)) byEntries.set(key, d);
+  }
+  const descriptors = list
+    .filter((d) => byEntries.get(JSON.stringify(d.entries)) === d)
+    .map((d) => {
+      const ms = Math.max(MIN_FILL_MS, Math.round(msOf(d.token_bucket.fill_interval) / MIN_FILL_MS) * MIN_FILL_MS);
+      return { ...d, token_bucket: { ...d.token_bucket, fill_interval: seconds(ms / 1000) } };
+    });
+  // One second when every interval allows it (as Slime's documented EnvoyFilters have it).
+  const timer = descriptors.reduce((g, d) => gcd(g, msOf(d.token_bucket.fill_interval)), 1000);
+  const bucket = config.token_bucket as { max_tokens: number; tokens_per_fill: number; fill_interval: string };
+  return { ...config, token_bucket: { ...bucket, fill_interval: seconds(timer / 1000) }, descriptors };
+}

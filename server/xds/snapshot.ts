@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { TYPE, anyFromProtoJson, messageType, toAny } from "./protos";
 import type { ClientKind } from "./clients";
 import { type ApiListenerSpec, type EnvoyResources, type ServiceInput, type SocketListenerSpec, buildServiceResources, serviceInputs, sidecarResources } from "./resources";
-import { type InboundListenerSpec, type InboundPort, type InboundRateLimit, inboundChains, inboundResources, inboundRouteConfiguration, proxyKey, serviceInboundPorts } from "./inbound";
+import { type InboundListenerSpec, type InboundPort, type InboundRateLimit, inboundChains, settleLocalDescriptors, inboundResources, inboundRouteConfiguration, proxyKey, serviceInboundPorts } from "./inbound";
 import type { IntentDraft } from "../intents/schemas";
 import type { MeshSnapshot } from "../mesh/model";
 import { selects } from "../mesh/model";
@@ -421,7 +421,7 @@ function merge(a: InboundRateLimit | undefined, b: InboundRateLimit): InboundRat
     const prev = perRoute[k];
     const [pd, vd] = [prev?.config.descriptors, v.config.descriptors];
     // Two local rate limits on one route: one filter config holding both sets of descriptors.
-    perRoute[k] = prev && Array.isArray(pd) && Array.isArray(vd) ? { ...prev, config: { ...prev.config, descriptors: [...pd, ...vd] } } : v;
+    perRoute[k] = prev && Array.isArray(pd) && Array.isArray(vd) ? { ...prev, config: settleLocalDescriptors({ ...prev.config, descriptors: [...pd, ...vd] }) } : v;
   }
   return { filters, rateLimits: [...a.rateLimits, ...b.rateLimits], perRoute };
 }
