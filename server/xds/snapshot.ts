@@ -69,9 +69,7 @@ export interface InboundPolicy {
 export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefined, client: ClientKind = "proxyless"): { all: Map<string, EncodedResource>; version: string } {
   const base = baseFor(s, type, client);
   const namespace = client === "envoy" && proxy ? proxy.slice(proxy.lastIndexOf(".") + 1) : undefined;
-  const overlays = [client === "envoy" ? s.envoy : undefined, namespace ? s.namespaces?.get(namespace) : undefined, proxy ? s.proxies?.get(proxy) : undefined].filter(
-    (p): p is ProxyPart => !!p && p.resources[type].length > 0,
-  );
+  const overlays = [namespace ? s.namespaces?.get(namespace) : undefined, proxy ? s.proxies?.get(proxy) : undefined].filter((p): p is ProxyPart => !!p && p.resources[type].length > 0);
   if (overlays.length === 0) return base;
   const all = new Map(base.all);
   const h = createHash("sha256").update(base.version);
@@ -83,23 +81,32 @@ export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefin
 }
 
 /**
- * The shared resources of a type as one kind of client sees them: listeners
- * meant for the other kind left out (a sidecar on wildcard LDS gets no
- * proxyless api_listener, whose empty stat_prefix Envoy's rules refuse).
- * Filtered once per snapshot and kind.
+ * The shared resources of a type as one kind of client sees them, computed
+ * once per snapshot and kind: listeners meant for the other kind left out (a
+ * sidecar on wildcard LDS gets no proxyless api_listener, whose empty
+ * stat_prefix Envoy's rules refuse), and Envoy's own variants of clusters
+ * for Envoy sidecars.
  */
-const filtered = new WeakMap<Snapshot, Map<ClientKind, { all: Map<string, EncodedResource>; version: string }>>();
+const views = new WeakMap<Snapshot, Map<string, { all: Map<string, EncodedResource>; version: string }>>();
 function baseFor(s: Snapshot, type: TypeUrl, client: ClientKind): { all: Map<string, EncodedResource>; version: string } {
-  if (type !== TYPE.listener) return { all: s.resources[type], version: s.versions[type] };
-  let byKind = filtered.get(s);
-  if (!byKind) filtered.set(s, (byKind = new Map()));
-  let view = byKind.get(client);
+  const envoyOverlay = client === "envoy" && s.envoy && s.envoy.resources[type].length > 0 ? s.envoy : undefined;
+  if (type !== TYPE.listener && !envoyOverlay) return { all: s.resources[type], version: s.versions[type] };
+  let byKey = views.get(s);
+  if (!byKey) views.set(s, (byKey = new Map()));
+  const key = `${type}\0${client}`;
+  let view = byKey.get(key);
   if (!view) {
-    const all = new Map([...s.resources[type]].filter(([, r]) => !r.only || r.only === client));
-    const h = createHash("sha256").update(client);
-    for (const name of [...all.keys()].sort()) h.update("\0").update(name).update("\0").update(all.get(name)!.hash);
-    view = { all, version: h.digest("hex").slice(0, 16) };
-    byKind.set(client, view);
+    if (type === TYPE.listener) {
+      const all = new Map([...s.resources[type]].filter(([, r]) => !r.only || r.only === client));
+      const h = createHash("sha256").update(client);
+      for (const name of [...all.keys()].sort()) h.update("\0").update(name).update("\0").update(all.get(name)!.hash);
+      view = { all, version: h.digest("hex").slice(0, 16) };
+    } else {
+      const all = new Map(s.resources[type]);
+      for (const r of envoyOverlay!.resources[type]) all.set(r.name, r);
+      view = { all, version: createHash("sha256").update(s.versions[type]).update("\0").update(envoyOverlay!.digest[type]).digest("hex").slice(0, 16) };
+    }
+    byKey.set(key, view);
   }
   return view;
 }
@@ -272,15 +279,18 @@ export class SnapshotBuilder {
         vhosts.set(port, [...(vhosts.get(port) ?? []), ...list]);
       }
       const vhostDigest = createHash("sha256").update(Buffer.concat([...vhosts.values()].flat().map((v) => v.full))).digest("hex");
-      next.set(id, { id, key, encoded, digest, routes: forEnvoy.routes, vhosts, vhostDigest, envoyClusters, inbound: serviceInboundPorts(input) });
+      const envoyDigest = createHash("sha256").update(envoyClusters.map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex");
+      next.set(id, { id, key, encoded, digest, routes: forEnvoy.routes, vhosts, vhostDigest, envoyClusters, envoyDigest, inbound: serviceInboundPorts(input) });
     }
     this.cache = next;
     const proxies = this.buildProxyParts(mesh, next, policies);
     // Sidecars' shared per-port listener and route configuration, rebuilt only when a service's
-    // (Envoy) virtual hosts changed. As istiod does, a bare service name ("reviews", "reviews:9080")
-    // is a domain only for sidecars in that service's namespace: each namespace gets its own
-    // variant of a port's route configuration where it differs; sidecars whose namespace is not
-    // known get the bare names that no two namespaces share (Envoy refuses duplicate domains).
+    // (Envoy) virtual hosts changed. A bare service name ("reviews", "reviews:9080") that two
+    // namespaces share is, as istiod has it, a domain only for sidecars in the service's own
+    // namespace: those namespaces get their own variant of the port's route configuration; the
+    // shared one leaves such names out (Envoy refuses duplicate domains). A bare name no other
+    // namespace has stays for every sidecar (istiod would keep it to the own namespace; keeping it
+    // costs no variant per namespace and makes no name ambiguous).
     const sharedKey = [...next.values()].map((e) => e.vhostDigest).join(",");
     if (this.shared?.key !== sharedKey) {
       const plain = sidecarResources([...next.values()].map((e) => e.routes));
@@ -296,13 +306,14 @@ export class SnapshotBuilder {
         const resource = (value: Buffer): EncodedResource => ({ name, any: { type_url: TYPE.route, value }, hash: createHash("sha256").update(value).digest("hex").slice(0, 16) });
         const shared = resource(spliceRouteConfiguration(name, all.map((v) => (unique(v) ? v.full : v.qualified))));
         encoded[TYPE.route].push(shared);
-        for (const ns of new Set(all.map((v) => v.namespace))) {
-          const own = resource(spliceRouteConfiguration(name, all.map((v) => (v.namespace === ns ? v.full : v.qualified))));
-          if (own.hash !== shared.hash) (namespaces.get(ns) ?? namespaces.set(ns, []).get(ns)!).push(own);
+        // Only namespaces that own a bare name another namespace shares need a variant of their own.
+        for (const ns of new Set(all.filter((v) => !unique(v)).map((v) => v.namespace))) {
+          const own = resource(spliceRouteConfiguration(name, all.map((v) => (unique(v) || v.namespace === ns ? v.full : v.qualified))));
+          (namespaces.get(ns) ?? namespaces.set(ns, []).get(ns)!).push(own);
         }
       }
       const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(encoded[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
-      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), vhostDigest: "", envoyClusters: [], inbound: new Map() };
+      this.shared = { key: sharedKey, encoded, digest, routes: {}, vhosts: new Map(), vhostDigest: "", envoyClusters: [], envoyDigest: "", inbound: new Map() };
       this.namespaceParts = new Map([...namespaces].map(([ns, routes]) => [ns, routesPart(routes)]));
     }
     const entries = new Map<string, Built>([...next, ["*sidecar", this.shared]]);
@@ -326,7 +337,7 @@ export class SnapshotBuilder {
       versions[t] = createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
     }
     this.last = { entries, resources };
-    return { resources, versions, proxies, envoy: envoyPart([...next.values()].flatMap((e) => e.envoyClusters)), namespaces: this.namespaceParts };
+    return { resources, versions, proxies, envoy: envoyPart([...next.values()]), namespaces: this.namespaceParts };
   }
 
   /**
@@ -442,6 +453,7 @@ interface CacheEntry {
   digest: Record<TypeUrl, string>;
   /** Its clusters as Envoy gets them, where they differ from the shared (proxyless) ones. */
   envoyClusters: EncodedResource[];
+  envoyDigest: string;
   /** Per pod ("<pod>.<namespace>"), the ports it serves for this service. */
   inbound: Map<string, InboundPort[]>;
 }
@@ -460,9 +472,11 @@ function routesPart(routes: EncodedResource[]): ProxyPart {
   return { resources, digest };
 }
 
-function envoyPart(clusters: EncodedResource[]): ProxyPart {
+function envoyPart(entries: CacheEntry[]): ProxyPart {
+  const clusters = entries.flatMap((e) => e.envoyClusters);
   const resources = Object.fromEntries(XDS_TYPES.map((t) => [t, t === TYPE.cluster ? clusters : []])) as Record<TypeUrl, EncodedResource[]>;
-  const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, createHash("sha256").update(resources[t].map((r) => `${r.name}\0${r.hash}`).join("\0")).digest("hex")])) as Record<TypeUrl, string>;
+  const envoy = createHash("sha256").update(entries.map((e) => e.envoyDigest).join("\0")).digest("hex");
+  const digest = Object.fromEntries(XDS_TYPES.map((t) => [t, t === TYPE.cluster ? envoy : ""])) as Record<TypeUrl, string>;
   return { resources, digest };
 }
 
