@@ -13,6 +13,7 @@ const nextConfig: NextConfig = {
     "@grpc/proto-loader",
     "protobufjs",
     "prom-client",
+    "re2-wasm",
   ],
   poweredByHeader: false,
   reactStrictMode: true,

@@ -46,6 +46,16 @@ describe("intent validation codes", () => {
     // Disjoint (exact ann vs exact jason) or nested (exact jason inside prefix ja): no finding.
     expect(codes(intent("fault-injection", { match: [{ headers: { "end-user": { exact: "ann" } } }], abort: { httpStatus: 500, percentage: 1 } }), [routing])).toEqual([]);
   });
+  it("SX208 a regex JavaScript accepts and RE2 refuses (Envoy would reject the whole route configuration)", () => {
+    const r = (regex: string) => intent("request-routing", { rules: [{ match: [{ uri: { regex } }, { headers: { "x-v": { regex } } }], route: [{ subset: "v2", weight: 100 }] }] });
+    expect(codes(r("^(?!/admin).*"))).toEqual([
+      ["SX208", "error", "spec.rules[0].match[0].uri.regex"],
+      ["SX208", "error", "spec.rules[0].match[1].headers.x-v.regex"],
+    ]);
+    expect(codes(r("a{1001}")).map((c) => c[0])).toEqual(["SX208", "SX208"]);
+    expect(codes(r("a{1000}|/api/v[0-9]+"))).toEqual([]);
+    expect(validateIntent(intent("fault-injection", { match: [{ headers: { "end-user": { regex: "(a)\\1" } } }], abort: { httpStatus: 500, percentage: 1 } }), reviews, [])[0]!.message).toContain("invalid escape sequence");
+  });
   it("SX3xx: what proxyless gRPC cannot honour is a warning naming the clients affected", () => {
     const svc = { ...reviews, proxylessClients: ["productpage-v1-abc"] };
     const one = (i: IntentDraft) => validateIntent(i, svc, []).map((x) => [x.code, x.path]);

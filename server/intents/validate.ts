@@ -1,4 +1,5 @@
 import { PROXYLESS_CODES, proxylessGaps } from "./proxyless";
+import { re2Problem } from "./re2";
 import { combineMatches, matchKey } from "./routes";
 import { type IntentDraft, type RequestMatch, type SpecOf, durationMs } from "./schemas";
 
@@ -40,6 +41,7 @@ export const CODES = {
   SX205: "retries cannot all happen within the timeout",
   SX206: "mirroring to a subset that already receives all the traffic",
   SX207: "a fault's match and a routing rule's match overlap in a way no single match can express",
+  SX208: "regular expression not accepted by RE2, the engine Envoy and gRPC use",
   ...PROXYLESS_CODES,
 } as const;
 
@@ -119,6 +121,10 @@ export function validateIntent(intent: IntentDraft, service: ServiceFacts | unde
     case "load-balancer":
       break;
   }
+  for (const [path, regex] of regexes(intent)) {
+    const problem = re2Problem(regex);
+    if (problem) out.push(f("SX208", "error", path, `${problem} (JavaScript may accept it; Envoy would reject the whole route configuration)`));
+  }
   const clients = service.proxylessClients ?? [];
   const who = clients.length ? `affects the proxyless gRPC clients of ${service.name}: ${clients.join(", ")}` : `no proxyless gRPC client of ${service.name} is connected now`;
   for (const g of proxylessGaps(intent)) out.push(f(g.code, "warning", g.path, `${g.detail} (${who}; Envoy sidecars get it in full)`));
@@ -149,4 +155,16 @@ export { matchKey };
 function matchesEverything(m: RequestMatch): boolean {
   const keys = Object.keys(m).filter((k) => m[k as keyof RequestMatch] !== undefined);
   return keys.length === 1 && !!m.uri && "prefix" in m.uri && m.uri.prefix === "/";
+}
+
+/** Every regular expression in an intent's matches, with its field path. */
+function regexes(intent: IntentDraft): [string, string][] {
+  const out: [string, string][] = [];
+  const match = (m: RequestMatch, path: string) => {
+    for (const [field, v] of [["uri", m.uri], ["method", m.method]] as const) if (v && "regex" in v) out.push([`${path}.${field}.regex`, v.regex]);
+    for (const group of ["headers", "queryParams"] as const) for (const [k, v] of Object.entries(m[group] ?? {})) if ("regex" in v) out.push([`${path}.${group}.${k}.regex`, v.regex]);
+  };
+  if (intent.kind === "request-routing") intent.spec.rules.forEach((r, i) => r.match.forEach((m, j) => match(m, `spec.rules[${i}].match[${j}]`)));
+  if (intent.kind === "fault-injection") intent.spec.match?.forEach((m, j) => match(m, `spec.match[${j}]`));
+  return out;
 }
