@@ -25,15 +25,16 @@ export function validateResource(typeUrl: string, bytes: Uint8Array): Violation[
   return out;
 }
 
-function rulesOf(opts: { parsedOptions?: Record<string, unknown>[] } | undefined, key = "(validate.rules)"): Rules | undefined {
-  for (const o of opts?.parsedOptions ?? []) if (key in o) return o[key] as Rules;
+function rulesOf(opts: object | undefined, key = "(validate.rules)"): Rules | undefined {
+  const parsed = (opts as { parsedOptions?: Record<string, unknown>[] } | undefined)?.parsedOptions;
+  for (const o of Array.isArray(parsed) ? parsed : []) if (key in o) return o[key] as Rules;
   return undefined;
 }
 
 function validateMessage(type: protobuf.Type, msg: Record<string, unknown>, path: string, out: Violation[]): void {
   if (rulesOf(type, "(validate.disabled)") || rulesOf(type, "(validate.ignored)")) return;
   for (const oneof of type.oneofsArray) {
-    if (rulesOf(oneof as unknown as { parsedOptions?: Record<string, unknown>[] }, "(validate.required)") && !oneof.fieldsArray.some((f) => isSet(msg[f.name]))) {
+    if (rulesOf(oneof, "(validate.required)") && !oneof.fieldsArray.some((f) => isSet(msg[f.name]))) {
       out.push({ path: `${path}.${oneof.name}`, rule: "oneof required" });
     }
   }
@@ -41,7 +42,7 @@ function validateMessage(type: protobuf.Type, msg: Record<string, unknown>, path
     // A oneof member's rules apply only when it is the member set (present on the wire).
     if (field.partOf && !Object.prototype.hasOwnProperty.call(msg, field.name)) continue;
     const value = msg[field.name];
-    const rules = rulesOf(field as unknown as { parsedOptions?: Record<string, unknown>[] });
+    const rules = rulesOf(field);
     const at = `${path}.${field.name}`;
     if (field.map) {
       const m = (value ?? {}) as Record<string, unknown>;
