@@ -6,7 +6,7 @@ import type { MeshSnapshot } from "../mesh/model";
 import { quietLog } from "../testing/databases";
 import { TYPE, includeDirs } from "./protos";
 import { AdsServer } from "./server";
-import { SnapshotBuilder } from "./snapshot";
+import { SnapshotBuilder, resourcesFor } from "./snapshot";
 
 /**
  * A proxy that stops reading must not make the server buffer every push for
@@ -60,10 +60,10 @@ describe("a proxy that stops reading", () => {
       maxBacklog = Math.max(maxBacklog, server.proxies()[0]!.backlogBytes);
       await new Promise((r) => setTimeout(r, 5));
     }
-    const oneResponse = [...server.current()!.resources[TYPE.cluster].values()].reduce((a, r) => a + r.any.value.length, 0);
+    const oneResponse = [...resourcesFor(server.current()!, TYPE.cluster, undefined, "proxyless").all.values()].reduce((a, r) => a + r.any.value.length, 0);
     expect(oneResponse).toBeGreaterThan(LIMIT / 4); // big enough that an unbounded backlog would show
     expect(maxBacklog).toBeLessThanOrEqual(LIMIT + oneResponse + 1024);
-    const latest = server.current()!.versions[TYPE.cluster];
+    const latest = resourcesFor(server.current()!, TYPE.cluster, undefined, "proxyless").version;
     call.resume();
     await expect.poll(() => received[received.length - 1], { timeout: 10_000 }).toBe(latest);
     // Fewer responses than the 60 snapshots published (the transport takes some before flow control stops it).

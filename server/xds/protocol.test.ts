@@ -75,7 +75,8 @@ describe("ADS protocol", () => {
     const r = await s.next();
     expect(r.type_url).toBe(TYPE.cluster);
     const names = r.resources.map((x) => (messageType(TYPE.cluster).decode(x.value) as unknown as { name: string }).name).sort();
-    expect(names).toEqual(["outbound|9080||reviews.default.svc.cluster.local", "outbound|9080|v1|reviews.default.svc.cluster.local", "outbound|9080|v2|reviews.default.svc.cluster.local"].sort());
+    // A raw client (not gRPC) is taken for an Envoy: it also gets the sidecars' passthrough and black-hole clusters.
+    expect(names).toEqual(["BlackHoleCluster", "PassthroughCluster", "outbound|9080||reviews.default.svc.cluster.local", "outbound|9080|v1|reviews.default.svc.cluster.local", "outbound|9080|v2|reviews.default.svc.cluster.local"].sort());
     s.call.write({ node, type_url: TYPE.cluster, version_info: r.version_info, response_nonce: r.nonce });
     expect(await s.none()).toBe(true);
     s.close();
@@ -133,8 +134,8 @@ describe("ADS protocol", () => {
     s.call.write({ node: { ...node, id: "stale" }, type_url: TYPE.listener, response_nonce: "not-the-last-nonce", error_detail: { code: 3, message: "old" } });
     expect(await s.none()).toBe(true);
     expect(server.proxies().find((p) => p.nodeId === "stale")!.types[0]!.nack).toBeUndefined();
-    // Wildcard LDS from a client that is not gRPC (an Envoy): the sidecars' outbound socket listener only.
-    expect(r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort()).toEqual(["0.0.0.0_9080"]);
+    // Wildcard LDS from a client that is not gRPC (an Envoy): the sidecars' outbound listeners only.
+    expect(r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort()).toEqual(["0.0.0.0_9080", "virtualOutbound"]);
     s.close();
   });
 
@@ -144,7 +145,7 @@ describe("ADS protocol", () => {
     const names = (r: Response) => r.resources.map((x) => (messageType(TYPE.listener).decode(x.value) as unknown as { name: string }).name).sort();
     const envoy = open();
     envoy.call.write({ node: { ...node, id: "envoy-lds", user_agent_name: "envoy" }, type_url: TYPE.listener });
-    expect(names(await envoy.next())).toEqual(["0.0.0.0_9080"]);
+    expect(names(await envoy.next())).toEqual(["0.0.0.0_9080", "virtualOutbound"]);
     const grpcClient = open();
     grpcClient.call.write({ node: { ...node, id: "grpc-lds", user_agent_name: "gRPC Node Pure JS" }, type_url: TYPE.listener });
     expect(names(await grpcClient.next())).toEqual(["reviews.default.svc.cluster.local:9080"]);
@@ -188,7 +189,7 @@ describe("ADS protocol", () => {
     for (const [s, pod] of [[v1, "reviews-v1-abc"], [v2, "reviews-v2-abc"], [other, "productpage-v1-xyz"]] as const) s.call.write({ node: sidecar(pod), type_url: TYPE.listener });
     const [l1, l2, lo] = [await v1.next(), await v2.next(), await other.next()];
     const names = (r: Response) => r.resources.map((x) => decode<{ name: string }>(TYPE.listener, x.value).name).sort();
-    expect(names(l1)).toEqual(["0.0.0.0_9080", "virtualInbound"].sort());
+    expect(names(l1)).toEqual(["0.0.0.0_9080", "virtualInbound", "virtualOutbound"].sort());
     expect(names(lo)).not.toContain("virtualInbound");
     const inbound = (r: Response) =>
       decode<{ address: { socket_address: { port_value: number } }; traffic_direction: string; filter_chains: Chain[] }>(TYPE.listener, r.resources.find((x) => decode<{ name: string }>(TYPE.listener, x.value).name === "virtualInbound")!.value);
@@ -237,7 +238,7 @@ describe("ADS protocol", () => {
     expect((await anonymous.ended()).details).toContain("node.id");
     const good = open();
     good.call.write({ node, type_url: TYPE.cluster });
-    expect((await good.next()).resources.length).toBe(3);
+    expect((await good.next()).resources.length).toBe(5); // 3 of reviews, the sidecars' passthrough and black hole
     good.close();
   });
 
@@ -279,7 +280,7 @@ describe("ADS protocol", () => {
     const n = { ...node, id: "delta-wildcard" };
     s.call.write({ node: n, type_url: TYPE.cluster });
     const r = await s.next();
-    expect(r.resources.map((x) => x.name).sort()).toEqual([v(""), v("v1"), v("v2")].sort());
+    expect(r.resources.map((x) => x.name).sort()).toEqual(["BlackHoleCluster", "PassthroughCluster", v(""), v("v1"), v("v2")].sort());
     s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: r.nonce });
     // v2's pods go away and nothing routes to v2 any more: its cluster is removed.
     const onlyV1 = { ...mesh, endpoints: mesh.endpoints.filter((e) => e.labels.version === "v1") };
@@ -387,7 +388,7 @@ describe("ADS protocol", () => {
     expect(r.resources.map((x) => x.name)).toEqual([v("v1")]);
     s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: r.nonce, resource_names_subscribe: ["*"] });
     const all = await s.next();
-    expect(all.resources.map((x) => x.name).sort()).toEqual([v(""), v("v2")].sort()); // v1 is held already
+    expect(all.resources.map((x) => x.name).sort()).toEqual(["BlackHoleCluster", "PassthroughCluster", v(""), v("v2")].sort()); // v1 is held already
     expect(server.proxies().find((p) => p.nodeId === "delta-star")!.types[0]!.subscribed).toBe("*");
     s.call.write({ node: n, type_url: TYPE.cluster, response_nonce: all.nonce, resource_names_subscribe: [v("v2")] });
     const again = await s.next();
@@ -479,7 +480,7 @@ describe("resources round-trip through Envoy's real message types", () => {
     const listeners = [...limited.resources[TYPE.listener].values(), ...limited.proxies!.get("reviews-v1-abc.default")!.resources[TYPE.listener]];
     expect(listeners.map((l) => l.name)).toContain("virtualInbound");
     for (const l of listeners) roundTrip(l.any, l.name);
-    expect([...seen].sort()).toEqual([TYPE.listener, TYPE.hcm, TYPE.localRateLimit, "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router", "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst"].sort());
+    expect([...seen].sort()).toEqual([TYPE.listener, TYPE.hcm, TYPE.localRateLimit, TYPE.tcpProxy, "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router", "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst"].sort());
     // A sidecar's own inbound clusters too.
     const part = new SnapshotBuilder().build(mesh, intents).proxies!.get("reviews-v1-abc.default")!;
     const built = inboundResources(inboundChains([{ port: 9080, host: "reviews.default.svc.cluster.local" }])).clusters;

@@ -22,6 +22,7 @@ export const TYPE = {
   originalDst: "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
   typedStruct: "type.googleapis.com/udpa.type.v1.TypedStruct",
   httpProtocolOptions: "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+  tcpProxy: "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
 } as const;
 
 export function depsDir(): string {
@@ -50,6 +51,7 @@ const FILES = [
   "envoy/extensions/filters/listener/original_dst/v3/original_dst.proto",
   "udpa/type/v1/typed_struct.proto",
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
+  "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto",
 ];
 
 let root: protobuf.Root | undefined;

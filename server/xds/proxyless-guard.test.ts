@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type IntentDraft, intentDraftSchema } from "../intents/schemas";
 import type { MeshSnapshot } from "../mesh/model";
 import { TYPE, messageType } from "./protos";
-import { SnapshotBuilder } from "./snapshot";
+import { SnapshotBuilder, resourcesFor } from "./snapshot";
 
 /**
  * Whatever intents an operator combines, what Sextant serves proxyless gRPC
@@ -85,8 +85,8 @@ describe("what proxyless gRPC clients are served passes gRPC's own validation", 
     fc.assert(
       fc.property(intents, (list) => {
         const snap = new SnapshotBuilder().build(mesh, list);
-        for (const [type, map] of Object.entries(snap.resources)) {
-          for (const [name, r] of map) {
+        for (const type of Object.keys(snap.resources) as (keyof typeof snap.resources)[]) {
+          for (const [name, r] of resourcesFor(snap, type, undefined, "proxyless").all) {
             // Proxyless clients ask for "<host>:<port>" listeners and routes; the sidecars' socket listeners and shared port routes are not theirs.
             if ((type === TYPE.listener || type === TYPE.route) && !name.includes(":")) continue;
             const out = types[type]!.decode(context, { type_url: type, value: r.any.value });

@@ -50,6 +50,7 @@ export function buildResources(mesh: MeshSnapshot, intents: IntentDraft[], clien
   const shared = sidecarResources(client === "envoy" ? parts.map((r) => r.routes) : inputs.map((input) => buildServiceResources(input, "envoy").routes));
   Object.assign(out.listeners, shared.listeners);
   Object.assign(out.routes, shared.routes);
+  if (Object.keys(shared.listeners).length) Object.assign(out.clusters, sidecarClusters());
   return out;
 }
 
@@ -84,7 +85,27 @@ export function sidecarResources(serviceRoutes: Record<string, Record<string, un
     routes[String(port)] = { name: String(port), virtual_hosts: vhosts };
     listeners[`0.0.0.0_${port}`] = { name: `0.0.0.0_${port}`, socket: { port, routeConfigName: String(port) } satisfies SocketListenerSpec };
   }
+  if (byPort.size > 0) listeners[VIRTUAL_OUTBOUND] = { name: VIRTUAL_OUTBOUND, outbound: true };
   return { listeners, routes };
+}
+
+/**
+ * What istiod gives every sidecar for its outbound side
+ * (pilot/pkg/networking/core/listener.go buildVirtualOutboundListener,
+ * cluster_builder.go buildDefaultPassthroughCluster / buildBlackHoleCluster):
+ * under Istio's iptables redirection every outbound connection arrives at
+ * 15001; with use_original_dst Envoy hands it to the port listener for its
+ * original destination (those are not bound themselves), and a connection
+ * no port listener takes goes where it was going (PassthroughCluster).
+ */
+export const VIRTUAL_OUTBOUND = "virtualOutbound";
+export const PASSTHROUGH_CLUSTER = "PassthroughCluster";
+export const BLACKHOLE_CLUSTER = "BlackHoleCluster";
+export function sidecarClusters(): Record<string, Record<string, unknown>> {
+  return {
+    [BLACKHOLE_CLUSTER]: { name: BLACKHOLE_CLUSTER, type: "STATIC", connect_timeout: { seconds: 10 }, load_assignment: { cluster_name: BLACKHOLE_CLUSTER } },
+    [PASSTHROUGH_CLUSTER]: { name: PASSTHROUGH_CLUSTER, type: "ORIGINAL_DST", lb_policy: "CLUSTER_PROVIDED", connect_timeout: { seconds: 10 } },
+  };
 }
 
 /** What one service's resources depend on: the service, its pods, its intents. */

@@ -118,3 +118,25 @@ describe("the sidecars' shared route configuration", () => {
     expect(after).not.toBe(before);
   });
 });
+
+describe("a sidecar's outbound capture (issue 11, point 9)", () => {
+  it("has istiod's listener set: virtualOutbound on 15001 handing connections to unbound port listeners by original destination, the rest passed through", () => {
+    // istiod: pilot/pkg/networking/core/listener.go buildVirtualOutboundListener (15001, use_original_dst,
+    // default filter chain to PassthroughCluster); port listeners have bind_to_port false; cluster_builder.go
+    // buildDefaultPassthroughCluster (ORIGINAL_DST, CLUSTER_PROVIDED).
+    const snap = new SnapshotBuilder().build(mesh, []);
+    const lmsg = messageType(TYPE.listener);
+    const listener = (name: string) => lmsg.toObject(lmsg.decode(resourcesFor(snap, TYPE.listener, "reviews-v1.default", "envoy").all.get(name)!.any.value), { longs: String, enums: String, defaults: false }) as Record<string, unknown>;
+    const vo = listener("virtualOutbound") as { address: { socket_address: { port_value: number } }; use_original_dst: { value: boolean }; listener_filters: { name: string }[]; default_filter_chain: { filters: { name: string; typed_config: { type_url: string; value: Uint8Array } }[] } };
+    expect([vo.address.socket_address.port_value, vo.use_original_dst.value, vo.listener_filters.map((f) => f.name)]).toEqual([15001, true, ["envoy.filters.listener.original_dst"]]);
+    const tcp = vo.default_filter_chain.filters[0]!;
+    const tmsg = messageType(tcp.typed_config.type_url);
+    expect(tmsg.toObject(tmsg.decode(tcp.typed_config.value))).toMatchObject({ cluster: "PassthroughCluster" });
+    expect(listener("0.0.0.0_9080")).toMatchObject({ bind_to_port: { value: false } });
+    const passthrough = clusters([], "envoy").get("PassthroughCluster")!;
+    expect([passthrough.type, passthrough.lb_policy]).toEqual(["ORIGINAL_DST", "CLUSTER_PROVIDED"]);
+    // Proxyless clients get none of it.
+    expect(resourcesFor(snap, TYPE.listener, undefined, "proxyless").all.has("virtualOutbound")).toBe(false);
+    expect(clusters([], "proxyless").has("PassthroughCluster")).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { TYPE, anyFromProtoJson, messageType, toAny } from "./protos";
 import type { ClientKind } from "./clients";
-import { type ApiListenerSpec, type EnvoyResources, type ServiceInput, type SocketListenerSpec, buildServiceResources, serviceInputs, sidecarResources } from "./resources";
+import { type ApiListenerSpec, BLACKHOLE_CLUSTER, type EnvoyResources, PASSTHROUGH_CLUSTER, type ServiceInput, type SocketListenerSpec, buildServiceResources, serviceInputs, sidecarClusters, sidecarResources } from "./resources";
 import { type InboundListenerSpec, type InboundPort, type InboundRateLimit, inboundChains, settleLocalDescriptors, inboundResources, inboundRouteConfiguration, proxyKey, serviceInboundPorts } from "./inbound";
 import type { IntentDraft } from "../intents/schemas";
 import type { MeshSnapshot } from "../mesh/model";
@@ -90,19 +90,19 @@ export function resourcesFor(s: Snapshot, type: TypeUrl, proxy: string | undefin
 const views = new WeakMap<Snapshot, Map<string, { all: Map<string, EncodedResource>; version: string }>>();
 function baseFor(s: Snapshot, type: TypeUrl, client: ClientKind): { all: Map<string, EncodedResource>; version: string } {
   const envoyOverlay = client === "envoy" && s.envoy && s.envoy.resources[type].length > 0 ? s.envoy : undefined;
-  if (type !== TYPE.listener && !envoyOverlay) return { all: s.resources[type], version: s.versions[type] };
+  if (type !== TYPE.listener && type !== TYPE.cluster && !envoyOverlay) return { all: s.resources[type], version: s.versions[type] };
   let byKey = views.get(s);
   if (!byKey) views.set(s, (byKey = new Map()));
   const key = `${type}\0${client}`;
   let view = byKey.get(key);
   if (!view) {
-    if (type === TYPE.listener) {
+    if (type === TYPE.listener || (type === TYPE.cluster && !envoyOverlay)) {
       const all = new Map([...s.resources[type]].filter(([, r]) => !r.only || r.only === client));
       const h = createHash("sha256").update(client);
       for (const name of [...all.keys()].sort()) h.update("\0").update(name).update("\0").update(all.get(name)!.hash);
       view = { all, version: h.digest("hex").slice(0, 16) };
     } else {
-      const all = new Map(s.resources[type]);
+      const all = new Map([...s.resources[type]].filter(([, r]) => !r.only || r.only === client));
       for (const r of envoyOverlay!.resources[type]) all.set(r.name, r);
       view = { all, version: createHash("sha256").update(s.versions[type]).update("\0").update(envoyOverlay!.digest[type]).digest("hex").slice(0, 16) };
     }
@@ -116,7 +116,7 @@ export class InconsistentSnapshotError extends Error {}
 export function consistencyProblems(r: EnvoyResources): string[] {
   const problems: string[] = [];
   for (const l of Object.values(r.listeners)) {
-    if (l.inbound) continue; // inline route configurations
+    if (l.inbound || l.outbound) continue; // inline route configurations; a TCP proxy
     const rc = ((l.api_listener ?? l.socket) as ApiListenerSpec | SocketListenerSpec).routeConfigName;
     if (!r.routes[rc]) problems.push(`listener ${String(l.name)} names route configuration ${rc}, which does not exist`);
   }
@@ -175,11 +175,26 @@ function encodeListener(l: Record<string, unknown>): Record<string, unknown> {
       traffic_direction: "INBOUND",
     };
   }
+  if (l.outbound) {
+    return {
+      name: l.name,
+      address: { socket_address: { address: "0.0.0.0", port_value: 15001 } },
+      use_original_dst: { value: true },
+      listener_filters: [{ name: "envoy.filters.listener.original_dst", typed_config: toAny(TYPE.originalDst, {}) }],
+      default_filter_chain: {
+        name: PASSTHROUGH_CLUSTER,
+        filters: [{ name: "envoy.filters.network.tcp_proxy", typed_config: toAny(TYPE.tcpProxy, { stat_prefix: PASSTHROUGH_CLUSTER, cluster: PASSTHROUGH_CLUSTER }) }],
+      },
+      traffic_direction: "OUTBOUND",
+    };
+  }
   if (l.socket) {
     const spec = l.socket as SocketListenerSpec;
     return {
       name: l.name,
       address: { socket_address: { address: "0.0.0.0", port_value: spec.port } },
+      // Reached through virtualOutbound's original destination, as istiod's port listeners are.
+      bind_to_port: { value: false },
       filter_chains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typed_config: hcm(spec.routeConfigName, `outbound_0.0.0.0_${spec.port}`) }] }],
       traffic_direction: "OUTBOUND",
     };
@@ -190,6 +205,9 @@ function encodeListener(l: Record<string, unknown>): Record<string, unknown> {
 
 type Encoded = Record<TypeUrl, EncodedResource[]>;
 
+/** Clusters only sidecars use (their outbound passthrough). */
+const SIDECAR_CLUSTERS = new Set([PASSTHROUGH_CLUSTER, BLACKHOLE_CLUSTER]);
+
 function encodeAll(r: EnvoyResources): Encoded {
   const pack = (type: TypeUrl, items: Record<string, Record<string, unknown>>, encode: (x: Record<string, unknown>) => Record<string, unknown> = (x) => x) =>
     Object.keys(items)
@@ -197,7 +215,7 @@ function encodeAll(r: EnvoyResources): Encoded {
       .map((name) => {
         const item = items[name]!;
         const any = toAny(type, encode(item));
-        const only: ClientKind | undefined = type !== TYPE.listener ? undefined : item.api_listener ? "proxyless" : "envoy";
+        const only: ClientKind | undefined = type === TYPE.listener ? (item.api_listener ? "proxyless" : "envoy") : type === TYPE.cluster && SIDECAR_CLUSTERS.has(name) ? "envoy" : undefined;
         return { name, any, hash: createHash("sha256").update(any.value).digest("hex").slice(0, 16), ...(only ? { only } : {}) };
       });
   return {
@@ -296,7 +314,7 @@ export class SnapshotBuilder {
       const plain = sidecarResources([...next.values()].map((e) => e.routes));
       // Listeners encode normally; the big per-port route configurations are spliced from
       // each service's cached virtual-host bytes (see spliceRouteConfiguration).
-      const encoded = encodeAll({ listeners: plain.listeners, routes: {}, clusters: {}, endpoints: {} });
+      const encoded = encodeAll({ listeners: plain.listeners, routes: {}, clusters: sidecarClusters(), endpoints: {} });
       const namespaces = new Map<string, EncodedResource[]>();
       for (const name of Object.keys(plain.routes).sort()) {
         const all = [...next.values()].flatMap((e) => e.vhosts.get(name) ?? []);
