@@ -89,6 +89,18 @@ function hashPolicy(lb: SpecOf<"load-balancer"> | undefined, client: ClientKind)
   return [{ connection_properties: { source_ip: true } }];
 }
 
+/**
+ * The route's timeout as istiod sets it (pilot/pkg/networking/core/route/route.go setTimeout):
+ * the intent's timeout, else none at all (0s; Envoy's own default would cut every request at
+ * 15 s); an Envoy also bounds a gRPC call's grpc-timeout header by it (max_grpc_timeout, 0s: the
+ * header is not used); a proxyless client reads max_stream_duration (gRFC A31) and only when set.
+ */
+function timeouts(timeout: string | undefined, client: ClientKind): Record<string, unknown> {
+  if (client === "proxyless") return timeout ? { max_stream_duration: { max_stream_duration: duration(timeout) } } : {};
+  const d = timeout ? duration(timeout) : { seconds: 0, nanos: 0 };
+  return { timeout: d, max_grpc_timeout: d };
+}
+
 function action(p: PlannedRoute, ctx: RouteContext): Record<string, unknown> {
   const live = (p.weights ?? []).filter((w) => w.weight > 0);
   const target =
@@ -102,7 +114,7 @@ function action(p: PlannedRoute, ctx: RouteContext): Record<string, unknown> {
   const hash = hashPolicy(ctx.lb, ctx.client);
   return {
     ...target,
-    ...(timeout ? (ctx.client === "envoy" ? { timeout: duration(timeout) } : { max_stream_duration: { max_stream_duration: duration(timeout) } }) : {}),
+    ...timeouts(timeout, ctx.client),
     ...(retry ? { retry_policy: retry } : {}),
     ...(hash ? { hash_policy: hash } : {}),
     ...(ctx.mirror && ctx.client === "envoy"

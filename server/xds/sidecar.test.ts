@@ -140,3 +140,20 @@ describe("a sidecar's outbound capture (issue 11, point 9)", () => {
     expect(clusters([], "proxyless").has("PassthroughCluster")).toBe(false);
   });
 });
+
+describe("an Envoy sidecar's route timeouts", () => {
+  // istiod, pilot/pkg/networking/core/route/route.go setTimeout: the VirtualService's timeout or none
+  // (0s, where Envoy's default would be 15 s), and max_grpc_timeout the same.
+  const routeOf = (intents: IntentDraft[]) => {
+    const snap = new SnapshotBuilder().build(mesh, intents);
+    const msg = messageType(TYPE.route);
+    const rc = msg.toObject(msg.decode(resourcesFor(snap, TYPE.route, undefined, "envoy").all.get("9080")!.any.value), { longs: String, enums: String, defaults: false }) as { virtual_hosts: { name: string; routes: { route: { timeout?: { seconds?: string; nanos?: number }; max_grpc_timeout?: { seconds?: string; nanos?: number } } }[] }[] };
+    return rc.virtual_hosts.find((v) => v.name.startsWith("reviews"))!.routes[0]!.route;
+  };
+  it("no timeout intent: 0s (no timeout), not Envoy's 15 s default; with one, it bounds grpc-timeout too", () => {
+    const none = routeOf([]);
+    expect([ms(none.timeout), ms(none.max_grpc_timeout)]).toEqual([0, 0]);
+    const two = routeOf([intent("timeouts-retries", { timeout: "2s" })]);
+    expect([ms(two.timeout), ms(two.max_grpc_timeout)]).toEqual([2000, 2000]);
+  });
+});
