@@ -23,6 +23,7 @@ export const TYPE = {
   typedStruct: "type.googleapis.com/udpa.type.v1.TypedStruct",
   httpProtocolOptions: "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
   tcpProxy: "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+  previousHosts: "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate",
 } as const;
 
 export function depsDir(): string {
@@ -52,6 +53,7 @@ const FILES = [
   "udpa/type/v1/typed_struct.proto",
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
   "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto",
+  "envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto",
 ];
 
 let root: protobuf.Root | undefined;

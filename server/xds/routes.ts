@@ -67,18 +67,39 @@ function faultConfig(f: SpecOf<"fault-injection">): Record<string, { type_url: s
   };
 }
 
-function retryPolicy(t: SpecOf<"timeouts-retries"> | undefined, client: ClientKind): Record<string, unknown> | undefined {
+/**
+ * The route's retry policy. An Envoy sidecar's is istiod's
+ * (pilot/pkg/networking/core/route/retry/retry.go ConvertPolicy): without a
+ * retries intent, istiod's default (2 retries on connect-failure,
+ * refused-stream, unavailable, cancelled and 503, other hosts preferred, 5
+ * host selection attempts); attempts 0 turns retries off; otherwise the
+ * default with the intent's attempts, conditions and per-try timeout. With
+ * consistent hashing no other host is preferred (affinity holds).
+ * A proxyless client's: the gRPC status codes gRPC retries on, nothing by default.
+ */
+function retryPolicy(t: SpecOf<"timeouts-retries"> | undefined, client: ClientKind, hashing: boolean): Record<string, unknown> | undefined {
   const r = t?.retries;
+  if (client === "envoy") {
+    if (r && r.attempts <= 0) return undefined;
+    return {
+      retry_on: r?.retryOn?.length ? [...new Set(r.retryOn)].join(",") : ISTIO_DEFAULT_RETRY_ON,
+      num_retries: { value: r ? r.attempts : 2 },
+      ...(r?.perTryTimeout ? { per_try_timeout: duration(r.perTryTimeout) } : {}),
+      ...(hashing ? {} : { retry_host_predicate: [{ name: "envoy.retry_host_predicates.previous_hosts", typed_config: toAny(TYPE.previousHosts, {}) }] }),
+      host_selection_retry_max_attempts: "5",
+      ...(r?.retryOn?.length ? {} : { retriable_status_codes: [503] }),
+    };
+  }
   if (!r) return undefined;
   const retryOn = r.retryOn?.length ? [...new Set(r.retryOn)] : DEFAULT_RETRY_ON;
-  if (client === "envoy") {
-    return { retry_on: retryOn.join(","), num_retries: { value: r.attempts }, ...(r.perTryTimeout ? { per_try_timeout: duration(r.perTryTimeout) } : {}) };
-  }
   const { codes } = grpcRetryOn(retryOn);
   const retries = Math.min(r.attempts, GRPC_MAX_ATTEMPTS - 1);
   if (retries === 0 || codes.length === 0) return undefined;
   return { retry_on: codes.join(","), num_retries: { value: retries } };
 }
+
+/** istiod's default retry conditions (retry.go defaultPolicy). */
+const ISTIO_DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
 function hashPolicy(lb: SpecOf<"load-balancer"> | undefined, client: ClientKind): Record<string, unknown>[] | undefined {
   if (!lb || !("consistentHash" in lb)) return undefined;
@@ -110,8 +131,8 @@ function action(p: PlannedRoute, ctx: RouteContext): Record<string, unknown> {
         ? { cluster: clusterName(ctx.port, live[0]!.subset, ctx.host) }
         : { weighted_clusters: { clusters: live.map((w) => ({ name: clusterName(ctx.port, w.subset, ctx.host), weight: { value: w.weight } })) } };
   const timeout = ctx.timeouts?.timeout;
-  const retry = retryPolicy(ctx.timeouts, ctx.client);
   const hash = hashPolicy(ctx.lb, ctx.client);
+  const retry = retryPolicy(ctx.timeouts, ctx.client, !!hash);
   return {
     ...target,
     ...timeouts(timeout, ctx.client),

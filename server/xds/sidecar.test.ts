@@ -157,3 +157,29 @@ describe("an Envoy sidecar's route timeouts", () => {
     expect([ms(two.timeout), ms(two.max_grpc_timeout)]).toEqual([2000, 2000]);
   });
 });
+
+describe("an Envoy sidecar's retry policy, as istiod's (pilot/pkg/networking/core/route/retry/retry.go)", () => {
+  type Retry = { retry_on?: string; num_retries?: { value?: number }; per_try_timeout?: { seconds?: string; nanos?: number }; retry_host_predicate?: { name: string }[]; host_selection_retry_max_attempts?: string; retriable_status_codes?: number[] };
+  const retryOf = (intents: IntentDraft[]) => {
+    const snap = new SnapshotBuilder().build(mesh, intents);
+    const msg = messageType(TYPE.route);
+    const rc = msg.toObject(msg.decode(resourcesFor(snap, TYPE.route, undefined, "envoy").all.get("9080")!.any.value), { longs: String, enums: String, defaults: false }) as { virtual_hosts: { name: string; routes: { route: { retry_policy?: Retry } }[] }[] };
+    return rc.virtual_hosts.find((v) => v.name.startsWith("reviews"))!.routes[0]!.route.retry_policy;
+  };
+  it("no retries intent: DefaultPolicy (2 retries on connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes with 503, previous hosts, 5 host selection attempts)", () => {
+    const r = retryOf([])!;
+    expect([r.retry_on, r.num_retries?.value, r.retry_host_predicate?.map((p) => p.name), r.host_selection_retry_max_attempts, r.retriable_status_codes]).toEqual([
+      "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+      2,
+      ["envoy.retry_host_predicates.previous_hosts"],
+      "5",
+      [503],
+    ]);
+  });
+  it("attempts 0 turns retries off; attempts, conditions and per-try timeout override the default; consistent hashing keeps to its host", () => {
+    expect(retryOf([intent("timeouts-retries", { retries: { attempts: 0 } })])).toBeUndefined();
+    const r = retryOf([intent("timeouts-retries", { retries: { attempts: 4, perTryTimeout: "300ms", retryOn: ["5xx", "reset"] } })])!;
+    expect([r.retry_on, r.num_retries?.value, ms(r.per_try_timeout), r.retriable_status_codes]).toEqual(["5xx,reset", 4, 300, undefined]);
+    expect(retryOf([intent("load-balancer", { consistentHash: { httpHeaderName: "x-user" } })])!.retry_host_predicate).toBeUndefined();
+  });
+});
