@@ -183,3 +183,24 @@ describe("an Envoy sidecar's retry policy, as istiod's (pilot/pkg/networking/cor
     expect(retryOf([intent("load-balancer", { consistentHash: { httpHeaderName: "x-user" } })])!.retry_host_predicate).toBeUndefined();
   });
 });
+
+describe("matches, field by field as istiod's route_test.go (TestBuildHTTPRoutes) expects them", () => {
+  type Match = { safe_regex?: { regex: string }; prefix?: string; path?: string; headers?: { name: string; string_match: Record<string, unknown> }[]; query_parameters?: { name: string; string_match: Record<string, unknown> }[] };
+  const firstMatch = (match: unknown) => {
+    const snap = new SnapshotBuilder().build(mesh, [intent("request-routing", { rules: [{ match: [match], route: [{ subset: "v2", weight: 100 }] }] })]);
+    const msg = messageType(TYPE.route);
+    const rc = msg.toObject(msg.decode(resourcesFor(snap, TYPE.route, undefined, "envoy").all.get("9080")!.any.value), { defaults: false }) as { virtual_hosts: { name: string; routes: { match: Match }[] }[] };
+    return rc.virtual_hosts.find((v) => v.name.startsWith("reviews"))!.routes[0]!.match;
+  };
+  it("regex on URI: match.safe_regex.regex", () => {
+    expect(firstMatch({ uri: { regex: "\\/(.?)\\/status" } }).safe_regex).toEqual({ regex: "\\/(.?)\\/status" });
+  });
+  it("regex on a header: headers[0].string_match.safe_regex.regex", () => {
+    expect(firstMatch({ headers: { "foo-header": { regex: "Bearer .+?\\..+?\\..+?" } } }).headers).toEqual([{ name: "foo-header", string_match: { safe_regex: { regex: "Bearer .+?\\..+?\\..+?" } } }]);
+  });
+  it("exact, prefix and regex on a query parameter: query_parameters[0].string_match", () => {
+    expect(firstMatch({ queryParams: { token: { exact: "foo" } } }).query_parameters).toEqual([{ name: "token", string_match: { exact: "foo" } }]);
+    expect(firstMatch({ queryParams: { token: { prefix: "foo-" } } }).query_parameters).toEqual([{ name: "token", string_match: { prefix: "foo-" } }]);
+    expect(firstMatch({ queryParams: { token: { regex: "BAR .+?\\..+?\\..+?" } } }).query_parameters).toEqual([{ name: "token", string_match: { safe_regex: { regex: "BAR .+?\\..+?\\..+?" } } }]);
+  });
+});
