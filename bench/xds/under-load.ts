@@ -134,13 +134,20 @@ async function run(mode: "inline" | "worker", xdsPort: number) {
     const loaded = await phase(`${mode}: ${CLIENTS} API clients`, CLIENTS);
     const apiRate = apiCalls / ((performance.now() - t) / 1000);
     console.log(`API: ${apiCalls} calls (${apiRate.toFixed(0)}/s), ${apiErrors} not ok`);
+    console.log("stopping");
     calling = false;
-    await caller;
+    // A call still waiting for a deadline is not waited for.
+    await Promise.race([caller, new Promise((r) => setTimeout(r, 6000))]);
     client.close();
     return { quiet, loaded, apiRate, apiErrors };
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    if (server.exitCode === null) {
+      const exited = new Promise((r) => server.once("exit", r));
+      server.kill("SIGTERM");
+      const timer = setTimeout(() => server.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

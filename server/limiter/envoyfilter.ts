@@ -1,4 +1,4 @@
-import { type InboundRateLimit, settleLocalDescriptors } from "../xds/inbound";
+import { type InboundRateLimit, protoDuration, settleLocalDescriptors } from "../xds/inbound";
 import type { InboundPolicy } from "../xds/snapshot";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../translate/istio";
 import type { DescriptorResult, Evaluation, TokenBucket } from "./evaluate";
@@ -120,10 +120,7 @@ export function actionsOf(d: Descriptor, id: string): { actions: Record<string, 
   return { actions, entries };
 }
 
-/** Seconds as a protobuf JSON duration: 60 -> "60s", 0.5 -> "0.500s". */
-export function protoDuration(s: number): string {
-  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(3)}s`;
-}
+export { protoDuration };
 
 const bucketJson = (b: TokenBucket) => ({ max_tokens: b.max_tokens, tokens_per_fill: b.tokens_per_fill, fill_interval: protoDuration(b.fill_interval) });
 

@@ -15,7 +15,7 @@ export type ClientKind = "proxyless" | "envoy";
 export interface NodeInfo {
   id?: string;
   user_agent_name?: string;
-  metadata?: { fields?: Record<string, { string_value?: string; kind?: string; stringValue?: string }> } | Record<string, unknown> | null;
+  metadata?: { fields?: Record<string, { stringValue?: string; string_value?: string; kind?: string }> } | Record<string, unknown> | null;
 }
 
 /**
@@ -25,8 +25,10 @@ export interface NodeInfo {
  */
 export function clientKind(node: NodeInfo | undefined): ClientKind {
   if (/grpc/i.test(node?.user_agent_name ?? "")) return "proxyless";
-  const fields = (node?.metadata as { fields?: Record<string, { string_value?: string }> } | undefined)?.fields;
-  if (fields?.GENERATOR?.string_value === "grpc") return "proxyless";
+  // google.protobuf.Struct comes from protobufjs's own well-known types, whose field names are
+  // camelCase whatever the loader's keepCase (stringValue, not string_value).
+  const generator = (node?.metadata as { fields?: Record<string, { stringValue?: string; string_value?: string }> } | undefined)?.fields?.GENERATOR;
+  if ((generator?.stringValue ?? generator?.string_value) === "grpc") return "proxyless";
   return "envoy";
 }
 

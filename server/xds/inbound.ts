@@ -115,7 +115,9 @@ export function inboundRouteConfiguration(c: InboundChain, pack: (typeUrl: strin
 }
 
 /** Seconds as a protobuf JSON duration: 60 -> "60s", 0.5 -> "0.500s". */
-const seconds = (s: number) => (Number.isInteger(s) ? `${s}s` : `${s.toFixed(3)}s`);
+export function protoDuration(s: number): string {
+  return Number.isInteger(s) ? `${s}s` : `${s.toFixed(3)}s`;
+}
 
 type LocalDescriptor = { entries: { key: string; value: string }[]; token_bucket: { max_tokens: number; tokens_per_fill: number; fill_interval: string } };
 
@@ -149,10 +151,10 @@ export function settleLocalDescriptors(config: Record<string, unknown>): Record<
     .filter((d) => byEntries.get(JSON.stringify(d.entries)) === d)
     .map((d) => {
       const ms = Math.max(MIN_FILL_MS, Math.round(msOf(d.token_bucket.fill_interval) / MIN_FILL_MS) * MIN_FILL_MS);
-      return { ...d, token_bucket: { ...d.token_bucket, fill_interval: seconds(ms / 1000) } };
+      return { ...d, token_bucket: { ...d.token_bucket, fill_interval: protoDuration(ms / 1000) } };
     });
   // One second when every interval allows it (as Slime's documented EnvoyFilters have it).
   const timer = descriptors.reduce((g, d) => gcd(g, msOf(d.token_bucket.fill_interval)), 1000);
   const bucket = config.token_bucket as { max_tokens: number; tokens_per_fill: number; fill_interval: string };
-  return { ...config, token_bucket: { ...bucket, fill_interval: seconds(timer / 1000) }, descriptors };
+  return { ...config, token_bucket: { ...bucket, fill_interval: protoDuration(timer / 1000) }, descriptors };
 }

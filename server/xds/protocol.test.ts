@@ -149,8 +149,19 @@ describe("ADS protocol", () => {
     const grpcClient = open();
     grpcClient.call.write({ node: { ...node, id: "grpc-lds", user_agent_name: "gRPC Node Pure JS" }, type_url: TYPE.listener });
     expect(names(await grpcClient.next())).toEqual(["reviews.default.svc.cluster.local:9080"]);
+    // Istio's proxyless bootstrap says GENERATOR=grpc in the node metadata (a google.protobuf.Struct;
+    // the loader takes well-known types with camelCase names).
+    const istioGrpc = open();
+    istioGrpc.call.write({ node: { ...node, id: "istio-grpc-lds", metadata: { fields: { GENERATOR: { stringValue: "grpc" } } } }, type_url: TYPE.listener });
+    expect(names(await istioGrpc.next())).toEqual(["reviews.default.svc.cluster.local:9080"]);
+    expect(server.proxies().filter((p) => p.nodeId.endsWith("-lds")).map((p) => [p.nodeId, p.client]).sort()).toEqual([
+      ["envoy-lds", "envoy"],
+      ["grpc-lds", "proxyless"],
+      ["istio-grpc-lds", "proxyless"],
+    ]);
     envoy.close();
     grpcClient.close();
+    istioGrpc.close();
   });
 
   it("gives an Envoy sidecar an outbound socket listener with an HttpConnectionManager on RDS '9080', holding every service's virtual host", async () => {
