@@ -172,7 +172,27 @@ class WorkerDataplane implements DataplaneHandle {
 
   /** Ends the thread as a crash would (the supervisor starts it again); for operators and tests. */
   async restart(): Promise<void> {
-    await this.worker?.terminate();
+    await this.end(1);
+  }
+
+  /**
+   * Ends the thread once it has closed its sockets. Never worker.terminate() first: terminating a
+   * thread while HTTP/2 reads on one of its streams aborts the whole process (nodejs/node#38418,
+   * seen here as "Assertion failed: onread->IsFunction()"); it is only the last resort for a
+   * thread that did not end within 15 s.
+   */
+  private async end(code: number): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    worker.postMessage({ t: "exit", code } satisfies ToWorker);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), 15_000)));
+    if ((await Promise.race([exited, late])) === "late") {
+      this.log.warn("the data plane thread did not end within 15 s; terminating it");
+      await worker.terminate();
+    }
+    clearTimeout(timer);
   }
 
   private request<T>(op: Extract<ToWorker, { t: "req" }>["op"], ...args: unknown[]): Promise<T> {
@@ -206,8 +226,7 @@ class WorkerDataplane implements DataplaneHandle {
   }
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.worker) await this.request("stop").catch(() => undefined);
-    await this.worker?.terminate();
+    await this.end(0);
   }
 }
 

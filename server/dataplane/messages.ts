@@ -7,7 +7,9 @@ import type { DataplaneOptions } from "./dataplane";
 /** The messages between the console's thread (host.ts) and the data plane's (worker.ts). Plain data (structured clone). */
 export type ToWorker =
   | { t: "start"; opts: DataplaneOptions; logLevel: LogLevel }
-  | { t: "req"; id: number; op: "build" | "config" | "view" | "readings" | "startLoad" | "stop"; args: unknown[] };
+  | { t: "req"; id: number; op: "build" | "config" | "view" | "readings" | "startLoad" | "stop"; args: unknown[] }
+  /** Close every socket, then end the thread with this exit code (see host.ts, end()). */
+  | { t: "exit"; code: number };
 
 export type FromWorker =
   | { t: "started"; xdsPort?: number; metricsUrl: string; demoRunning: boolean; demoError?: string }

@@ -47,6 +47,13 @@ port.on("message", async (m: ToWorker) => {
     send({ t: "started", xdsPort: dataplane.xdsPort, metricsUrl: dataplane.metricsUrl, demoRunning: dataplane.demoRunning, ...(dataplane.demoError ? { demoError: dataplane.demoError } : {}) });
     return;
   }
+  if (m.t === "exit") {
+    // Every socket closed first: ending a thread while HTTP/2 still reads on it aborts the whole
+    // process (nodejs/node#38418), so the thread ends only once its gRPC servers and clients are gone.
+    await dataplane?.stop().catch(() => undefined);
+    if (proxiesTimer) clearTimeout(proxiesTimer);
+    process.exit(m.code);
+  }
   try {
     const d = dataplane!;
     const a = m.args as never[];

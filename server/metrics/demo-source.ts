@@ -63,9 +63,21 @@ export class DemoTrafficSource implements TrafficSource {
     this.timer = undefined;
   }
 
-  /** Takes one sample now (also used by tests to control time). */
+  /** Collections that failed (the data plane thread being started again, say); each left a gap. */
+  failedScrapes = 0;
+
+  /**
+   * Takes one sample now (also used by tests to control time). A collection that fails records
+   * nothing, as a failed scrape leaves a gap in Prometheus; rates span the gap.
+   */
   async sample(at: number = Date.now()): Promise<void> {
-    const readings = await this.opts.collect();
+    let readings: CounterReading[];
+    try {
+      readings = await this.opts.collect();
+    } catch {
+      this.failedScrapes++;
+      return;
+    }
     const slot = this.head;
     this.times[slot] = at / 1000;
     for (const s of this.series.values()) s.values[slot] = NaN;

@@ -62,6 +62,18 @@ describe("the demo telemetry source", () => {
     expect(r!.value).toBeCloseTo((10 + 5 + 10) / 3);
   });
 
+  it("skips a collection that fails, as a failed scrape leaves a gap, and rates span it", async () => {
+    let fail = false;
+    const s = new DemoTrafficSource({ collect: async () => { if (fail) throw new Error("the data plane thread is not running"); return readings; }, metrics: ["req_total"], sampleIntervalMs: 1000, retentionSeconds: 30 });
+    for (let i = 0; i <= 4; i++) {
+      fail = i === 2 || i === 3;
+      readings = [reading("a", "200", fail ? 999 : 10 * i)];
+      await s.sample(5_000_000 + i * 1000);
+    }
+    expect(s.failedScrapes).toBe(2);
+    expect(await s.rates({ metric: "req_total", match: {}, by: [], windowSeconds: 10 }, new Date(5_004_000))).toEqual([{ labels: {}, value: 10 }]);
+  });
+
   it("forgets samples older than its retention, and answers range queries step by step", async () => {
     const s = src(); // 30 s retention at 1 s
     for (let i = 0; i <= 60; i++) {

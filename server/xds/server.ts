@@ -176,7 +176,18 @@ export class AdsServer {
     for (const st of this.streams.values()) st.call.end();
     const s = this.server;
     this.server = undefined;
-    if (s) await new Promise<void>((resolve) => s.tryShutdown(() => resolve()));
+    if (!s) return;
+    // Clients get a GOAWAY and 2 s to close; those that keep their connection open are cut off.
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        s.forceShutdown();
+        resolve();
+      }, 2000);
+      s.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
   }
 
   /** The snapshot being served now. */
