@@ -21,10 +21,13 @@ import { duration } from "./routes";
  *    none, so adding one later would go unseen by a connected client.
  */
 export function clusterPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined, cb: SpecOf<"circuit-breaking"> | undefined, protocol: PortProtocol = "GRPC"): Record<string, unknown> {
+  const policy = lbPolicy(client, lb);
   return {
-    lb_policy: lbPolicy(client, lb),
+    lb_policy: policy,
+    // istiod: ApplyRingHashLoadBalancer sets Envoy's default ring size explicitly.
+    ...(client === "envoy" && policy === "RING_HASH" ? { ring_hash_lb_config: { minimum_ring_size: { value: 1024 } } } : {}),
     ...(client === "envoy" ? envoyConnection(protocol, cb) : {}),
-    ...circuitBreakers(cb),
+    ...circuitBreakers(client, cb),
     ...outlierDetection(client, cb?.outlierDetection),
   };
 }
@@ -66,28 +69,35 @@ export function isPassthrough(client: ClientKind, lb: SpecOf<"load-balancer"> | 
   return client === "envoy" && !!lb && "simple" in lb && lb.simple === "PASSTHROUGH";
 }
 
+/** With no load-balancer intent, an Envoy sidecar balances by least request, as istiod's defaultLBAlgorithm(). */
 function lbPolicy(client: ClientKind, lb: SpecOf<"load-balancer"> | undefined): string {
-  if (!lb) return "ROUND_ROBIN";
+  if (!lb) return client === "envoy" ? "LEAST_REQUEST" : "ROUND_ROBIN";
   if ("consistentHash" in lb) return "RING_HASH";
   if (client === "proxyless") return "ROUND_ROBIN";
   return ({ ROUND_ROBIN: "ROUND_ROBIN", LEAST_REQUEST: "LEAST_REQUEST", RANDOM: "RANDOM", PASSTHROUGH: "CLUSTER_PROVIDED" } as const)[lb.simple];
 }
 
-function circuitBreakers(cb: SpecOf<"circuit-breaking"> | undefined): Record<string, unknown> {
+const UINT32_MAX = 4_294_967_295;
+
+/**
+ * Circuit breaking thresholds. An Envoy sidecar always gets istiod's
+ * (cluster_traffic_policy.go getDefaultCircuitBreakerThresholds): every limit
+ * at its maximum unless the pool sets it, and track_remaining, since Envoy's
+ * own defaults (1024 connections, 3 concurrent retries) cause 503s while pods
+ * roll. A proxyless client gets only the limits an intent sets.
+ */
+function circuitBreakers(client: ClientKind, cb: SpecOf<"circuit-breaking"> | undefined): Record<string, unknown> {
   const pool = cb?.connectionPool;
-  if (!pool) return {};
-  return {
-    circuit_breakers: {
-      thresholds: [
-        {
-          ...(pool.tcp?.maxConnections ? { max_connections: { value: pool.tcp.maxConnections } } : {}),
-          ...(pool.http?.http1MaxPendingRequests ? { max_pending_requests: { value: pool.http.http1MaxPendingRequests } } : {}),
-          ...(pool.http?.http2MaxRequests ? { max_requests: { value: pool.http.http2MaxRequests } } : {}),
-          ...(pool.http?.maxRetries ? { max_retries: { value: pool.http.maxRetries } } : {}),
-        },
-      ],
-    },
+  if (!pool && client === "proxyless") return {};
+  const limit = (v: number | undefined) => (v ? { value: v } : client === "envoy" ? { value: UINT32_MAX } : undefined);
+  const threshold = {
+    max_connections: limit(pool?.tcp?.maxConnections),
+    max_pending_requests: limit(pool?.http?.http1MaxPendingRequests),
+    max_requests: limit(pool?.http?.http2MaxRequests),
+    max_retries: limit(pool?.http?.maxRetries),
+    ...(client === "envoy" ? { track_remaining: true } : {}),
   };
+  return { circuit_breakers: { thresholds: [Object.fromEntries(Object.entries(threshold).filter(([, v]) => v !== undefined))] } };
 }
 
 type Outlier = NonNullable<SpecOf<"circuit-breaking">["outlierDetection"]>;
@@ -97,17 +107,28 @@ function outlierDetection(client: ClientKind, od: Outlier | undefined): Record<s
   const common = {
     ...(od.interval ? { interval: duration(od.interval) } : {}),
     ...(od.baseEjectionTime ? { base_ejection_time: duration(od.baseEjectionTime) } : {}),
-    ...(od.maxEjectionPercent !== undefined ? { max_ejection_percent: { value: od.maxEjectionPercent } } : {}),
     enforcing_success_rate: { value: 0 },
   };
   if (client === "envoy") {
-    return { outlier_detection: { ...(od.consecutive5xxErrors !== undefined ? { consecutive_5xx: { value: od.consecutive5xxErrors } } : {}), ...common } };
+    // As istiod's applyOutlierDetection: consecutive_5xx with its enforcement (100 %, or 0 when
+    // turned off), max_ejection_percent only above 0 (0 means unset: Envoy's 10 %), and the panic
+    // threshold off (0 %), which Envoy would otherwise put at 50 %.
+    const n = od.consecutive5xxErrors;
+    return {
+      outlier_detection: {
+        ...(n !== undefined ? { consecutive_5xx: { value: n }, enforcing_consecutive_5xx: { value: n > 0 ? 100 : 0 } } : {}),
+        ...common,
+        ...(od.maxEjectionPercent ? { max_ejection_percent: { value: od.maxEjectionPercent } } : {}),
+      },
+      common_lb_config: { healthy_panic_threshold: { value: 0 } },
+    };
   }
   // Unset means Envoy's (and Istio's) default of 5; 0 turns it off.
   const n = od.consecutive5xxErrors ?? 5;
   return {
     outlier_detection: {
       ...common,
+      ...(od.maxEjectionPercent !== undefined ? { max_ejection_percent: { value: od.maxEjectionPercent } } : {}),
       ...(n
         ? {
             enforcing_failure_percentage: { value: 100 },
