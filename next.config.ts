@@ -13,7 +13,6 @@ const nextConfig: NextConfig = {
     "@grpc/proto-loader",
     "protobufjs",
     "prom-client",
-    "re2-wasm",
   ],
   poweredByHeader: false,
   reactStrictMode: true,

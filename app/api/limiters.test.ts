@@ -147,4 +147,15 @@ describe("SmartLimiter API", () => {
     expect(body.error.issues[0].message).toContain("RE2");
     expect(await count()).toBe(before);
   });
+
+  it("refuses a regex_match whose RE2 program is larger than Envoy accepts (422 naming the field), storing nothing", async () => {
+    const before = await count();
+    const spec = { sets: { _base: { descriptor: [{ action: { fill_interval: { seconds: 1 }, quota: "10", strategy: "single" }, condition: "true", target: { port: 9080 }, match: [{ name: "user", regex_match: "\\pL{28}" }] }] } } };
+    const res = await apply(json("PUT", "/api/limiters", { limiter: { apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter", metadata: { name: "re2-size", namespace: "default" }, spec }, expectedRevision: 0 }));
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body.error.issues[0].path).toBe("body.limiter.spec.sets._base.descriptor[0].match[0].regex_match");
+    expect(body.error.issues[0].message).toContain("33408 instructions");
+    expect(await count()).toBe(before);
+  });
 });

@@ -51,6 +51,17 @@ ensure_postgres() {
   return 1
 }
 
+ensure_re2_reference() {
+  # server/intents/re2.test.ts compares Sextant's RE2 (wasm) with Debian's native libre2.
+  if ! command -v g++ >/dev/null 2>&1 || [ ! -f /usr/include/re2/re2.h ]; then apt_install g++ libre2-dev; fi
+  RE2_NATIVE_BIN="$PWD/.sextant-cache/re2-native"
+  if [ ! -x "$RE2_NATIVE_BIN" ] || [ tools/re2/native_check.cc -nt "$RE2_NATIVE_BIN" ]; then
+    mkdir -p .sextant-cache
+    g++ -O1 -std=c++17 tools/re2/native_check.cc -lre2 -o "$RE2_NATIVE_BIN"
+  fi
+  export RE2_NATIVE_BIN
+}
+
 ensure_prometheus() {
   # The Prometheus path is tested against a real Prometheus (Debian's package).
   PROMETHEUS_BIN="${PROMETHEUS_BIN:-/usr/bin/prometheus}"

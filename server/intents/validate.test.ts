@@ -56,6 +56,16 @@ describe("intent validation codes", () => {
     expect(codes(r("a{1000}|/api/v[0-9]+"))).toEqual([]);
     expect(validateIntent(intent("fault-injection", { match: [{ headers: { "end-user": { regex: "(a)\\1" } } }], abort: { httpStatus: 500, percentage: 1 } }), reviews, [])[0]!.message).toContain("invalid escape sequence");
   });
+  it("SX209 a regex RE2 compiles to a program larger than Envoy accepts under Istio's bootstrap (32768)", () => {
+    const r = (regex: string) => intent("request-routing", { rules: [{ match: [{ uri: { regex } }], route: [{ subset: "v2", weight: 100 }] }] });
+    // \pL{27} compiles to 32,215 instructions, \pL{28} to 33,408 (RE2 20220601, Unicode 15).
+    expect(codes(r("\\pL{27}"))).toEqual([]);
+    const big = validateIntent(r("\\pL{28}"), reviews, []);
+    expect(big.map((x) => [x.code, x.severity, x.path])).toEqual([["SX209", "error", "spec.rules[0].match[0].uri.regex"]]);
+    expect(big[0]!.message).toContain("33408 instructions");
+    // RE2 itself gives up on larger ones (its own memory budget): that is SX208.
+    expect(codes(r("\\pL{1000}"))).toEqual([["SX208", "error", "spec.rules[0].match[0].uri.regex"]]);
+  });
   it("SX3xx: what proxyless gRPC cannot honour is a warning naming the clients affected", () => {
     const svc = { ...reviews, proxylessClients: ["productpage-v1-abc"] };
     const one = (i: IntentDraft) => validateIntent(i, svc, []).map((x) => [x.code, x.path]);

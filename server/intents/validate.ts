@@ -1,5 +1,5 @@
 import { PROXYLESS_CODES, proxylessGaps } from "./proxyless";
-import { re2Problem } from "./re2";
+import { programSizeProblem, re2Problem } from "./re2";
 import { combineMatches, matchKey } from "./routes";
 import { type IntentDraft, type RequestMatch, type SpecOf, durationMs } from "./schemas";
 
@@ -42,6 +42,7 @@ export const CODES = {
   SX206: "mirroring to a subset that already receives all the traffic",
   SX207: "a fault's match and a routing rule's match overlap in a way no single match can express",
   SX208: "regular expression not accepted by RE2, the engine Envoy and gRPC use",
+  SX209: "regular expression whose RE2 program is larger than Envoy accepts",
   ...PROXYLESS_CODES,
 } as const;
 
@@ -124,6 +125,8 @@ export function validateIntent(intent: IntentDraft, service: ServiceFacts | unde
   for (const [path, regex] of regexes(intent)) {
     const problem = re2Problem(regex);
     if (problem) out.push(f("SX208", "error", path, `${problem} (JavaScript may accept it; Envoy would reject the whole route configuration)`));
+    const tooLarge = problem ? undefined : programSizeProblem(regex);
+    if (tooLarge) out.push(f("SX209", "error", path, `${tooLarge}; Envoy would reject the whole route configuration`));
   }
   const clients = service.proxylessClients ?? [];
   const who = clients.length ? `affects the proxyless gRPC clients of ${service.name}: ${clients.join(", ")}` : `no proxyless gRPC client of ${service.name} is connected now`;

@@ -3,7 +3,7 @@ import { ConflictError, InvalidError, NotFoundError } from "../errors";
 import type { MeshSnapshot } from "../mesh/model";
 import type { PrismaClient } from "../store/generated/client.ts";
 import { createIntent, deleteIntent, findIntent, getIntent, listIntents, reviseIntent } from "../store/intents";
-import { re2Problem } from "../intents/re2";
+import { programSizeProblem, re2Problem } from "../intents/re2";
 import { validateAgainstCrd } from "../translate/crd";
 import { toYaml } from "../translate/yaml";
 import { type LimiterStatus, type StoredLimiter, placementOf, unplacedProblem } from "./controller";
@@ -44,8 +44,12 @@ export function readLimiter(input: { yaml?: string; limiter?: unknown }): SmartL
   // Envoy reads regex_match with RE2: one it refuses breaks the sidecar's whole inbound route configuration.
   const re2 = Object.entries(r.limiter.spec.sets).flatMap(([set, { descriptor }]) =>
     descriptor.flatMap((d, i) => (d.match ?? []).flatMap((m, j) => {
-      const problem = m.regex_match === undefined ? undefined : re2Problem(m.regex_match);
-      return problem ? [{ path: `spec.sets.${set}.descriptor[${i}].match[${j}].regex_match`, message: `not accepted by RE2, the engine Envoy uses: ${problem}` }] : [];
+      if (m.regex_match === undefined) return [];
+      const path = `spec.sets.${set}.descriptor[${i}].match[${j}].regex_match`;
+      const problem = re2Problem(m.regex_match);
+      if (problem) return [{ path, message: `not accepted by RE2, the engine Envoy uses: ${problem}` }];
+      const tooLarge = programSizeProblem(m.regex_match);
+      return tooLarge ? [{ path, message: `too large for Envoy: ${tooLarge}` }] : [];
     })),
   );
   if (re2.length) throw invalid(re2, input.yaml !== undefined ? "yaml" : "limiter");
