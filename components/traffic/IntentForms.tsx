@@ -1,6 +1,6 @@
 "use client";
 
-import { useId } from "react";
+import { createContext, useContext, useId } from "react";
 import type { IntentKind } from "@/server/intents/schemas";
 
 /**
@@ -19,12 +19,39 @@ const clean = (o: Record<string, unknown>): Record<string, unknown> | undefined 
 const num = (v: string): number | undefined => (v.trim() === "" ? undefined : Number(v));
 const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
 
-function Field({ label, children, hint }: { label: string; children: (id: string) => React.ReactNode; hint?: string }) {
+/**
+ * The problems the API found, by the path of the spec field they are about
+ * ("spec.delay.percentage"): each form field shows its own under the input.
+ */
+export const FieldIssues = createContext<(path: string) => string[]>(() => []);
+
+/** The issue paths the form of each kind shows at a field (the rest stay in the error box). */
+export const FORM_PATHS: Record<Exclude<IntentKind, "traffic-shift">, RegExp> = {
+  "fault-injection": /^spec\.((delay|abort)\.(fixedDelay|percentage|httpStatus)$|match\[0\]\.)/,
+  "timeouts-retries": /^spec\.(timeout|retries\.(attempts|perTryTimeout|retryOn))/,
+  "circuit-breaking": /^spec\.(connectionPool\.(tcp|http)\.\w+|outlierDetection\.\w+)$/,
+  mirroring: /^spec\.(subset|percentage)$/,
+  "load-balancer": /^spec\.consistentHash\.(httpHeaderName|httpCookie\.name)$/,
+  "request-routing": /^spec\.rules\[\d+\]/,
+};
+
+type A11y = { "aria-invalid"?: true; "aria-describedby"?: string };
+
+/** A labelled form field; with `path`, the API's problems with that spec field are shown under it. */
+function Field({ label, children, hint, path, prefix }: { label: string; children: (id: string, a11y: A11y) => React.ReactNode; hint?: string; path?: string; prefix?: boolean }) {
   const id = useId();
+  const issuesAt = useContext(FieldIssues);
+  const issues = path ? issuesAt(prefix ? `${path}*` : path) : [];
+  const errorId = `${id}-error`;
   return (
-    <div className="form-field">
+    <div className={issues.length ? "form-field has-error" : "form-field"}>
       <label htmlFor={id}>{label}</label>
-      {children(id)}
+      {children(id, issues.length ? { "aria-invalid": true, "aria-describedby": errorId } : {})}
+      {issues.length > 0 && (
+        <span id={errorId} className="error-text small" data-testid={`field-error-${path}`}>
+          {[...new Set(issues)].join("; ")}
+        </span>
+      )}
       {hint && <span className="muted small">{hint}</span>}
     </div>
   );
@@ -33,7 +60,7 @@ function Field({ label, children, hint }: { label: string; children: (id: string
 const MATCH_TYPES = ["exact", "prefix", "regex"] as const;
 
 /** One header (or URI) match: type and value. */
-function HeaderMatch({ value, onChange, prefix }: { value: { name: string; type: string; text: string }; onChange(v: { name: string; type: string; text: string }): void; prefix: string }) {
+function HeaderMatch({ value, onChange, prefix, path }: { value: { name: string; type: string; text: string }; onChange(v: { name: string; type: string; text: string }): void; prefix: string; path?: string }) {
   return (
     <div className="form-row">
       <Field label={`${prefix} header`}>{(id) => <input id={id} className="input" placeholder="end-user" value={value.name} onChange={(e) => onChange({ ...value, name: e.target.value.toLowerCase() })} />}</Field>
@@ -44,7 +71,7 @@ function HeaderMatch({ value, onChange, prefix }: { value: { name: string; type:
           </select>
         )}
       </Field>
-      <Field label="value">{(id) => <input id={id} className="input" placeholder="jason" value={value.text} onChange={(e) => onChange({ ...value, text: e.target.value })} />}</Field>
+      <Field label="value" path={path} prefix>{(id, a) => <input id={id} {...a} className="input" placeholder="jason" value={value.text} onChange={(e) => onChange({ ...value, text: e.target.value })} />}</Field>
     </div>
   );
 }
@@ -64,15 +91,15 @@ function FaultForm({ spec, onChange }: FormProps) {
   const set = (patch: Spec) => onChange(clean({ ...spec, ...patch }) ?? {});
   return (
     <div className="form">
-      <HeaderMatch prefix="Only requests whose" value={h} onChange={(v) => set({ match: headerMatch(v) })} />
+      <HeaderMatch prefix="Only requests whose" path="spec.match[0]." value={h} onChange={(v) => set({ match: headerMatch(v) })} />
       <fieldset className="form-group">
         <legend>
           <label className="check"><input type="checkbox" checked={!!delay} onChange={(e) => set({ delay: e.target.checked ? { fixedDelay: "5s", percentage: 100 } : undefined })} /> Delay</label>
         </legend>
         {delay && (
           <div className="form-row">
-            <Field label="Delay by">{(id) => <input id={id} className="input" value={delay.fixedDelay ?? ""} onChange={(e) => set({ delay: { ...delay, fixedDelay: e.target.value } })} />}</Field>
-            <Field label="Of requests (%)">{(id) => <input id={id} type="number" className="input" value={delay.percentage ?? ""} onChange={(e) => set({ delay: { ...delay, percentage: num(e.target.value) } })} />}</Field>
+            <Field label="Delay by" path="spec.delay.fixedDelay">{(id, a) => <input id={id} {...a} className="input" value={delay.fixedDelay ?? ""} onChange={(e) => set({ delay: { ...delay, fixedDelay: e.target.value } })} />}</Field>
+            <Field label="Of requests (%)" path="spec.delay.percentage">{(id, a) => <input id={id} {...a} type="number" className="input" value={delay.percentage ?? ""} onChange={(e) => set({ delay: { ...delay, percentage: num(e.target.value) } })} />}</Field>
           </div>
         )}
       </fieldset>
@@ -82,8 +109,8 @@ function FaultForm({ spec, onChange }: FormProps) {
         </legend>
         {abort && (
           <div className="form-row">
-            <Field label="With HTTP status">{(id) => <input id={id} type="number" className="input" value={abort.httpStatus ?? ""} onChange={(e) => set({ abort: { ...abort, httpStatus: num(e.target.value) } })} />}</Field>
-            <Field label="Of requests (%)">{(id) => <input id={id} type="number" className="input" value={abort.percentage ?? ""} onChange={(e) => set({ abort: { ...abort, percentage: num(e.target.value) } })} />}</Field>
+            <Field label="With HTTP status" path="spec.abort.httpStatus">{(id, a) => <input id={id} {...a} type="number" className="input" value={abort.httpStatus ?? ""} onChange={(e) => set({ abort: { ...abort, httpStatus: num(e.target.value) } })} />}</Field>
+            <Field label="Of requests (%)" path="spec.abort.percentage">{(id, a) => <input id={id} {...a} type="number" className="input" value={abort.percentage ?? ""} onChange={(e) => set({ abort: { ...abort, percentage: num(e.target.value) } })} />}</Field>
           </div>
         )}
       </fieldset>
@@ -99,10 +126,10 @@ function TimeoutsForm({ spec, onChange }: FormProps) {
   const setRetries = (patch: Spec) => set({ retries: clean({ ...retries, ...patch }) });
   return (
     <div className="form">
-      <Field label="Timeout" hint="e.g. 2s, 500ms; empty: none">{(id) => <input id={id} className="input" value={(spec.timeout as string) ?? ""} onChange={(e) => set({ timeout: e.target.value || undefined })} />}</Field>
+      <Field label="Timeout" hint="e.g. 2s, 500ms; empty: none" path="spec.timeout">{(id, a) => <input id={id} {...a} className="input" value={(spec.timeout as string) ?? ""} onChange={(e) => set({ timeout: e.target.value || undefined })} />}</Field>
       <div className="form-row">
-        <Field label="Retry attempts">{(id) => <input id={id} type="number" className="input" value={retries?.attempts ?? ""} onChange={(e) => setRetries({ attempts: num(e.target.value) })} />}</Field>
-        <Field label="Per-try timeout">{(id) => <input id={id} className="input" value={retries?.perTryTimeout ?? ""} onChange={(e) => setRetries({ perTryTimeout: e.target.value || undefined })} />}</Field>
+        <Field label="Retry attempts" path="spec.retries.attempts">{(id, a) => <input id={id} {...a} type="number" className="input" value={retries?.attempts ?? ""} onChange={(e) => setRetries({ attempts: num(e.target.value) })} />}</Field>
+        <Field label="Per-try timeout" path="spec.retries.perTryTimeout">{(id, a) => <input id={id} {...a} className="input" value={retries?.perTryTimeout ?? ""} onChange={(e) => setRetries({ perTryTimeout: e.target.value || undefined })} />}</Field>
       </div>
       <fieldset className="form-group">
         <legend>Retry on</legend>
@@ -141,10 +168,10 @@ function CircuitForm({ spec, onChange }: FormProps) {
     onChange((prune(next) as Spec) ?? {});
   };
   const numField = (label: string, path: string[]) => (
-    <Field label={label}>{(id) => <input id={id} type="number" className="input" value={n(path) ?? ""} onChange={(e) => set(path, num(e.target.value))} />}</Field>
+    <Field label={label} path={`spec.${path.join(".")}`}>{(id, a) => <input id={id} {...a} type="number" className="input" value={n(path) ?? ""} onChange={(e) => set(path, num(e.target.value))} />}</Field>
   );
   const durField = (label: string, path: string[]) => (
-    <Field label={label}>{(id) => <input id={id} className="input" value={n(path) ?? ""} onChange={(e) => set(path, e.target.value || undefined)} />}</Field>
+    <Field label={label} path={`spec.${path.join(".")}`}>{(id, a) => <input id={id} {...a} className="input" value={n(path) ?? ""} onChange={(e) => set(path, e.target.value || undefined)} />}</Field>
   );
   return (
     <div className="form">
@@ -174,15 +201,15 @@ function CircuitForm({ spec, onChange }: FormProps) {
 function MirrorForm({ spec, onChange, subsets }: FormProps) {
   return (
     <div className="form-row">
-      <Field label="Mirror to subset">
-        {(id) => (
-          <select id={id} className="input" value={(spec.subset as string) ?? ""} onChange={(e) => onChange({ ...spec, subset: e.target.value })}>
+      <Field label="Mirror to subset" path="spec.subset">
+        {(id, a) => (
+          <select id={id} {...a} className="input" value={(spec.subset as string) ?? ""} onChange={(e) => onChange({ ...spec, subset: e.target.value })}>
             <option value="" disabled>choose…</option>
             {subsets.map((s) => <option key={s}>{s}</option>)}
           </select>
         )}
       </Field>
-      <Field label="Of requests (%)">{(id) => <input id={id} type="number" className="input" value={(spec.percentage as number) ?? ""} onChange={(e) => onChange({ ...spec, percentage: num(e.target.value) })} />}</Field>
+      <Field label="Of requests (%)" path="spec.percentage">{(id, a) => <input id={id} {...a} type="number" className="input" value={(spec.percentage as number) ?? ""} onChange={(e) => onChange({ ...spec, percentage: num(e.target.value) })} />}</Field>
     </div>
   );
 }
@@ -203,12 +230,22 @@ function LoadBalancerForm({ spec, onChange }: FormProps) {
           </select>
         )}
       </Field>
-      {mode === "hash: header" && <Field label="Header">{(id) => <input id={id} className="input" value={String(hash?.httpHeaderName ?? "")} onChange={(e) => onChange({ consistentHash: { httpHeaderName: e.target.value } })} />}</Field>}
+      {mode === "hash: header" && <Field label="Header" path="spec.consistentHash.httpHeaderName">{(id, a) => <input id={id} {...a} className="input" value={String(hash?.httpHeaderName ?? "")} onChange={(e) => onChange({ consistentHash: { httpHeaderName: e.target.value } })} />}</Field>}
       {mode === "hash: cookie" && (
-        <Field label="Cookie">{(id) => <input id={id} className="input" value={String(get(hash, "httpCookie", "name") ?? "")} onChange={(e) => onChange({ consistentHash: { httpCookie: { ...(hash?.httpCookie as object), name: e.target.value } } })} />}</Field>
+        <Field label="Cookie" path="spec.consistentHash.httpCookie.name">{(id, a) => <input id={id} {...a} className="input" value={String(get(hash, "httpCookie", "name") ?? "")} onChange={(e) => onChange({ consistentHash: { httpCookie: { ...(hash?.httpCookie as object), name: e.target.value } } })} />}</Field>
       )}
     </div>
   );
+}
+
+/** The API's problems with one routing rule, shown in that rule's box. */
+function RuleIssues({ index }: { index: number }) {
+  const issues = useContext(FieldIssues)(`spec.rules[${index}]*`);
+  return issues.length ? (
+    <p className="error-text small" data-testid={`rule-error-${index}`}>
+      {[...new Set(issues)].join("; ")}
+    </p>
+  ) : null;
 }
 
 function RoutingForm({ spec, onChange, subsets }: FormProps) {
@@ -225,6 +262,7 @@ function RoutingForm({ spec, onChange, subsets }: FormProps) {
         return (
           <fieldset className="form-group" key={i}>
             <legend>Rule {i + 1}{r.match.length > 1 || r.route.length > 1 ? " (has more matches or subsets than this form shows: edit it as YAML)" : ""}</legend>
+            <RuleIssues index={i} />
             <HeaderMatch prefix="When the" value={h} onChange={(v) => setMatch(v, uriType, uriText ?? "")} />
             <div className="form-row">
               <Field label="or the URI">

@@ -2,21 +2,20 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import YAML from "yaml";
-import type { IntentView, Preview } from "@/server/intents/service";
+import type { IntentView } from "@/server/intents/service";
 import { INTENT_KINDS, INTENT_KIND_LABELS, type IntentKind } from "@/server/intents/schemas";
 import type { ServiceList } from "@/server/mesh/catalog";
 import type { Graph } from "@/server/metrics/graph/types";
 import { ApiError, getJson, queryKeys } from "../api";
 import { sendJson } from "../api-write";
-import { INTENT_FORMS } from "./IntentForms";
-import { WeightSliders } from "./WeightSliders";
-import { YamlDiff } from "./YamlDiff";
-import { type SubsetWeight, equalSplit } from "./weights";
+import { FORM_PATHS, FieldIssues, INTENT_FORMS } from "./IntentForms";
+import { ErrorBox, HistoryPanel, PreviewPanel, specPath, usePreview } from "./IntentPanels";
+import { type ShiftResult, TrafficShiftCard } from "./TrafficShiftCard";
+import type { LiveShares } from "./WeightSliders";
 import { LoadError, Loading } from "../QueryStates";
 
-type History = { revisions: { number: number; author: string; message: string; createdAt: string; spec: unknown; yaml: string }[] };
 
 /** Templates for the editor of the other intent kinds: valid specs to start from. */
 const TEMPLATES: Record<Exclude<IntentKind, "traffic-shift">, unknown> = {
@@ -28,26 +27,37 @@ const TEMPLATES: Record<Exclude<IntentKind, "traffic-shift">, unknown> = {
   "load-balancer": { simple: "LEAST_REQUEST" },
 };
 
+/** "Now": the shortest window that still holds two scrapes at Prometheus's usual 15 s interval. */
+const NOW_SECONDS = 30;
+
+/** Each subset's share (%) of the service's requests over a window, from the versioned-app graph. */
+function useLiveShares(namespace: string, name: string, subsets: string[] | undefined, duration: string): Record<string, number> | undefined {
+  const live = useQuery({
+    queryKey: ["graph", { namespaces: [namespace], graphType: "versionedApp", duration, idle: false, responseTime: "none" }],
+    queryFn: ({ signal }) => getJson<Graph>(`/api/graph?namespace=${namespace}&graphType=versionedApp&duration=${duration}`, signal),
+    refetchInterval: 10_000,
+  });
+  const key = subsets?.join(",");
+  return useMemo(() => {
+    if (!live.data || key === undefined) return undefined;
+    const subsets = key ? key.split(",") : [];
+    const rates = Object.fromEntries(subsets.map((s) => [s, live.data.nodes.find((n) => n.id === `va:${namespace}:${name}:${s}`)?.traffic.inRps ?? 0]));
+    const sum = Object.values(rates).reduce((a, b) => a + b, 0);
+    return Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, sum > 0 ? (v / sum) * 100 : 0]));
+  }, [live.data, key, namespace, name]);
+}
+
 /** The traffic page of one service: canary weights, the other intents, preview, apply, history. */
 export function ServiceTrafficView({ namespace, name }: { namespace: string; name: string }) {
   const qc = useQueryClient();
-  const [shiftResult, setShiftResult] = useState<{ ok?: string; error?: ApiError }>({});
+  const [shiftResult, setShiftResult] = useState<ShiftResult>({});
   const services = useQuery({ queryKey: queryKeys.services([namespace]), queryFn: ({ signal }) => getJson<ServiceList>(`/api/services?namespace=${namespace}`, signal) });
   const service = services.data?.services.find((s) => s.name === name);
   const intentsKey = ["intents", { namespace, target: name }] as const;
   const intents = useQuery({ queryKey: intentsKey, queryFn: ({ signal }) => getJson<{ intents: IntentView[] }>(`/api/intents?namespace=${namespace}&target=${name}`, signal) });
-  const live = useQuery({
-    queryKey: ["graph", { namespaces: [namespace], graphType: "versionedApp", duration: "1m", idle: false, responseTime: "none" }],
-    queryFn: ({ signal }) => getJson<Graph>(`/api/graph?namespace=${namespace}&graphType=versionedApp&duration=1m`, signal),
-    refetchInterval: 10_000,
-  });
-
-  const liveShare = useMemo(() => {
-    if (!live.data || !service) return undefined;
-    const rates = Object.fromEntries(service.subsets.map((s) => [s.name, live.data.nodes.find((n) => n.id === `va:${namespace}:${name}:${s.name}`)?.traffic.inRps ?? 0]));
-    const sum = Object.values(rates).reduce((a, b) => a + b, 0);
-    return Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, sum > 0 ? (v / sum) * 100 : 0]));
-  }, [live.data, service, namespace, name]);
+  const minute = useLiveShares(namespace, name, service?.subsets.map((s) => s.name), "1m");
+  const now = useLiveShares(namespace, name, service?.subsets.map((s) => s.name), `${NOW_SECONDS}s`);
+  const live: LiveShares = { now, minute, nowSeconds: NOW_SECONDS };
 
   if (services.isPending || intents.isPending) return <Loading what={name} />;
   if (services.error || intents.error) return <LoadError what={`${namespace}/${name}`} error={(services.error ?? intents.error)!} />;
@@ -79,7 +89,7 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
         name={name}
         subsets={service.subsets.map((s) => s.name)}
         intent={byKind.get("traffic-shift")}
-        live={liveShare}
+        live={live}
         hostVersion={hostVersion}
         onApplied={refresh}
         result={shiftResult}
@@ -90,243 +100,6 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
   );
 }
 
-function weightsFrom(subsets: string[], intent: IntentView | undefined): SubsetWeight[] {
-  const spec = intent?.spec as { weights?: { subset: string; weight: number }[] } | undefined;
-  if (!spec?.weights) return equalSplit(subsets);
-  const names = [...new Set([...subsets, ...spec.weights.map((w) => w.subset)])];
-  return names.map((subset) => ({ subset, weight: spec.weights!.find((w) => w.subset === subset)?.weight ?? 0, locked: false }));
-}
-
-/**
- * Live preview of a draft. `hostVersion` names the intents in force on the host
- * (kind@revision): the host's objects merge all of them, so any apply there
- * makes every open preview stale.
- */
-function usePreview(body: unknown, enabled: boolean, hostVersion: string) {
-  const [state, setState] = useState<{ preview?: Preview; error?: ApiError; pending: boolean }>({ pending: false });
-  const key = JSON.stringify(body) + hostVersion;
-  useEffect(() => {
-    if (!enabled) return;
-    let live = true;
-    const t = setTimeout(() => {
-      setState((s) => ({ ...s, pending: true }));
-      sendJson<Preview>("POST", "/api/intents/preview", body).then(
-        (preview) => live && setState({ preview, pending: false }),
-        (error: ApiError) => live && setState({ error, pending: false }),
-      );
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, enabled]);
-  return state;
-}
-
-function TrafficShiftCard({
-  namespace,
-  name,
-  subsets,
-  intent,
-  live,
-  hostVersion,
-  onApplied,
-  result,
-  setResult,
-}: {
-  namespace: string;
-  name: string;
-  subsets: string[];
-  intent: IntentView | undefined;
-  live: Record<string, number> | undefined;
-  hostVersion: string;
-  onApplied(): void;
-  result: { ok?: string; error?: ApiError };
-  setResult(r: { ok?: string; error?: ApiError }): void;
-}) {
-  const inForce = useMemo(() => weightsFrom(subsets, intent), [subsets, intent]);
-  const [weights, setWeights] = useState(inForce);
-  const [message, setMessage] = useState("");
-  const [busy, setBusy] = useState(false);
-  const draft = { kind: "traffic-shift", namespace, target: name, spec: { protocol: "http", weights: weights.map(({ subset, weight }) => ({ subset, weight })) } };
-  const changed = JSON.stringify(weights.map((w) => w.weight)) !== JSON.stringify(inForce.map((w) => w.weight)) || !intent;
-  const preview = usePreview({ intent: draft }, true, hostVersion);
-
-  const apply = async () => {
-    setBusy(true);
-    setResult({});
-    try {
-      const r = await sendJson<{ intent: IntentView }>("PUT", "/api/intents", { intent: draft, expectedRevision: intent?.revision ?? 0, message });
-      setResult({ ok: `Applied revision ${r.intent.revision}.` });
-      setMessage("");
-      onApplied();
-    } catch (e) {
-      setResult({ error: e as ApiError });
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <div className="card" aria-labelledby="shift-title">
-      <h2 id="shift-title">Traffic shifting</h2>
-      <p className="muted small">
-        {intent ? `In force: revision ${intent.revision} by ${intent.author}${intent.message ? ` (“${intent.message}”)` : ""}.` : "No traffic-shifting intent yet: traffic is spread over all versions by the platform."}
-      </p>
-      <WeightSliders weights={weights} live={live} onChange={setWeights} disabled={busy} />
-      <div className="toolbar">
-        <button type="button" className="button" onClick={() => setWeights(inForce)} disabled={busy}>
-          Reset
-        </button>
-        <label htmlFor="shift-message" className="visually-hidden">
-          Change message
-        </label>
-        <input id="shift-message" className="input grow" placeholder="Why (kept in the history)" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} />
-        <button type="button" className="button button-primary" onClick={() => void apply()} disabled={busy || !changed || !!preview.preview?.findings.some((f) => f.severity === "error")}>
-          {busy ? "Applying…" : "Apply"}
-        </button>
-      </div>
-      {result.ok && <p className="ok" role="status">{result.ok}</p>}
-      {result.error && <ErrorBox error={result.error} />}
-      <PreviewPanel state={preview} />
-      {intent && <HistoryPanel intent={intent} onApplied={onApplied} />}
-    </div>
-  );
-}
-
-function PreviewPanel({ state }: { state: ReturnType<typeof usePreview> }) {
-  return (
-    <details className="preview" open>
-      <summary>Preview {state.pending ? <span className="muted small">(updating…)</span> : null}</summary>
-      {state.error && <ErrorBox error={state.error} testId="preview-error" />}
-      {state.preview && (
-        <>
-          <Findings findings={state.preview.findings} />
-          <div className="preview-grid">
-            <div>
-              <h3>Objects</h3>
-              <pre className="code" data-testid="preview-yaml">{state.preview.yaml || "(no objects)"}</pre>
-            </div>
-            <div>
-              <h3>Diff against what is in force</h3>
-              <YamlDiff diff={state.preview.diff} />
-            </div>
-          </div>
-        </>
-      )}
-    </details>
-  );
-}
-
-function Findings({ findings }: { findings: Preview["findings"] }) {
-  if (findings.length === 0) return <p className="ok small" data-testid="findings">No problems found.</p>;
-  return (
-    <ul className="findings" data-testid="findings">
-      {findings.map((f, i) => (
-        <li key={i} className={f.severity === "error" ? "bad" : "warn"}>
-          <code>{f.code}</code> {f.severity}: {f.message} <span className="muted small">({f.path})</span>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function ErrorBox({ error, testId }: { error: ApiError; testId?: string }) {
-  return (
-    <div className="alert" role="alert" data-testid={testId}>
-      {error.status === 409 ? <strong>Someone changed this since you loaded it. </strong> : null}
-      {error.message}
-      {error.issues.length > 0 && (
-        <ul>
-          {error.issues.map((i, k) => (
-            <li key={k}>
-              <code>{i.path}</code>: {i.message}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-function HistoryPanel({ intent, onApplied }: { intent: IntentView; onApplied(): void }) {
-  const history = useQuery({ queryKey: ["intent-history", intent.id, intent.revision], queryFn: ({ signal }) => getJson<History>(`/api/intents/${intent.id}/revisions`, signal) });
-  const [diffOf, setDiffOf] = useState<number | null>(null);
-  const diff = useQuery({
-    queryKey: ["intent-diff", intent.id, diffOf, intent.revision],
-    queryFn: ({ signal }) => getJson<{ renderedDiff: string; intentDiff: string }>(`/api/intents/${intent.id}/diff?from=${diffOf}&to=${intent.revision}`, signal),
-    enabled: diffOf !== null,
-  });
-  const [error, setError] = useState<ApiError | null>(null);
-  const rollback = async (to: number) => {
-    setError(null);
-    try {
-      await sendJson("POST", `/api/intents/${intent.id}/rollback`, { toRevision: to, expectedRevision: intent.revision });
-      onApplied();
-    } catch (e) {
-      setError(e as ApiError);
-    }
-  };
-  return (
-    <details className="history" open>
-      <summary>History</summary>
-      {error && <ErrorBox error={error} />}
-      {history.isPending ? (
-        <p className="muted small">Loading history…</p>
-      ) : history.error ? (
-        <p className="alert">{history.error.message}</p>
-      ) : (
-        <table className="table table-compact" aria-label="Revisions">
-          <thead>
-            <tr>
-              <th scope="col">Revision</th>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Change</th>
-              <th scope="col">Message</th>
-              <th scope="col" />
-            </tr>
-          </thead>
-          <tbody>
-            {history.data.revisions.map((r) => (
-              <tr key={r.number} data-testid={`revision-${r.number}`}>
-                <td>{r.number === intent.revision ? <strong>{r.number} (in force)</strong> : r.number}</td>
-                <td className="small">{new Date(r.createdAt).toLocaleString()}</td>
-                <td>{r.author}</td>
-                <td className="mono small">{summary(r.spec)}</td>
-                <td>{r.message}</td>
-                <td>
-                  {r.number !== intent.revision && (
-                    <>
-                      <button type="button" className="button button-small" onClick={() => setDiffOf(diffOf === r.number ? null : r.number)} aria-pressed={diffOf === r.number}>
-                        Diff
-                      </button>
-                      <button type="button" className="button button-small" onClick={() => void rollback(r.number)}>
-                        Roll back to {r.number}
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {diffOf !== null && diff.data && (
-        <div data-testid="history-diff">
-          <h3>Revision {diffOf} → {intent.revision}</h3>
-          <YamlDiff diff={diff.data.renderedDiff} empty="The generated objects are the same." />
-        </div>
-      )}
-    </details>
-  );
-}
-
-function summary(spec: unknown): string {
-  const w = (spec as { weights?: { subset: string; weight: number }[] })?.weights;
-  return w ? w.map((x) => `${x.subset} ${x.weight}`).join(" / ") : JSON.stringify(spec).slice(0, 80);
-}
 
 /** The other intent kinds: the spec as YAML, checked live against the schema and the mesh. */
 function OtherIntentsCard({ namespace, name, subsets, intents, hostVersion, onApplied }: { namespace: string; name: string; subsets: string[]; intents: Map<IntentKind, IntentView>; hostVersion: string; onApplied(): void }) {
@@ -418,6 +191,14 @@ function IntentEditor({
     }
   };
   const Form = INTENT_FORMS[kind];
+  // In the form, the API's problems show at their fields ("spec.delay.percentage"), once, and not again below.
+  const issues = [
+    ...(preview.error?.issues ?? []).map((i) => ({ path: specPath(i.path), message: i.message })),
+    ...(preview.preview?.findings ?? []).filter((f) => f.severity === "error").map((f) => ({ path: f.path, message: f.message })),
+    ...(result.error?.issues ?? []).map((i) => ({ path: specPath(i.path), message: i.message })),
+  ];
+  const issuesAt = (path: string) => issues.filter((i) => (path.endsWith("*") ? i.path.startsWith(path.slice(0, -1)) : i.path === path)).map((i) => i.message);
+  const shownAtField = mode === "form" ? (path: string) => FORM_PATHS[kind].test(path) : undefined;
   return (
     <>
       <div className="toolbar" role="tablist" aria-label="Edit as">
@@ -430,7 +211,9 @@ function IntentEditor({
         <span className="muted small">Checked as you type against the kind&apos;s schema and the mesh (codes in docs/VALIDATION.md).</span>
       </div>
       {mode === "form" ? (
-        <Form spec={formSpec} onChange={setFormSpec} subsets={subsets} />
+        <FieldIssues.Provider value={issuesAt}>
+          <Form spec={formSpec} onChange={setFormSpec} subsets={subsets} />
+        </FieldIssues.Provider>
       ) : (
         <>
           <label htmlFor="intent-spec" className="small muted">
@@ -447,8 +230,8 @@ function IntentEditor({
         </button>
       </div>
       {result.ok && <p className="ok" role="status">{result.ok}</p>}
-      {result.error && <ErrorBox error={result.error} />}
-      {!parseError && <PreviewPanel state={preview} />}
+      {result.error && <ErrorBox error={result.error} shownAtField={shownAtField} />}
+      {!parseError && <PreviewPanel state={preview} shownAtField={shownAtField} />}
       {existing && <HistoryPanel intent={existing} onApplied={onApplied} />}
     </>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SubsetWeight, apportion, equalSplit, promote, setWeight, toggleLock, total } from "./weights";
+import { type SubsetWeight, apportion, equalSplit, movedShare, parseWeight, promote, setWeight, toggleLock, total } from "./weights";
 
 const ws = (...pairs: [string, number, boolean?][]): SubsetWeight[] => pairs.map(([subset, weight, locked]) => ({ subset, weight, locked: !!locked }));
 const weights = (x: SubsetWeight[]) => x.map((w) => w.weight);
@@ -41,5 +41,18 @@ describe("linked canary weights", () => {
 
   it("promotes one subset to 100 and releases locks", () => {
     expect(promote(ws(["v1", 20, true], ["v2", 80]), "v2")).toEqual(ws(["v1", 0], ["v2", 100]));
+  });
+});
+
+describe("movedShare and parseWeight", () => {
+  it("counts the traffic a change moves: 10/30/60 -> 0/0/100 moves 40 points; no change moves none; a new subset counts", () => {
+    const w = (...xs: number[]) => xs.map((weight, i) => ({ subset: `v${i + 1}`, weight }));
+    expect(movedShare(w(10, 30, 60), w(0, 0, 100))).toBe(40);
+    expect(movedShare(w(34, 33, 33), w(34, 33, 33))).toBe(0);
+    expect(movedShare(w(100), w(50, 50))).toBe(50);
+  });
+  it("reads whole numbers 0-100 only", () => {
+    expect(["25", " 7 ", "0", "100"].map(parseWeight)).toEqual([25, 7, 0, 100]);
+    expect(["", "101", "2.5", "-1", "1e2", "abc"].map(parseWeight)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 });

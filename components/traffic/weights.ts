@@ -59,3 +59,20 @@ export function promote(ws: SubsetWeight[], subset: string): SubsetWeight[] {
 export function toggleLock(ws: SubsetWeight[], index: number): SubsetWeight[] {
   return ws.map((w, i) => (i === index ? { ...w, locked: !w.locked } : w));
 }
+
+/** The share of traffic (percentage points) a change of weights moves: half the sum of the differences. */
+export function movedShare(before: { subset: string; weight: number }[], after: { subset: string; weight: number }[]): number {
+  const subsets = new Set([...before, ...after].map((w) => w.subset));
+  const of = (ws: { subset: string; weight: number }[], s: string) => ws.find((w) => w.subset === s)?.weight ?? 0;
+  let sum = 0;
+  for (const s of subsets) sum += Math.abs(of(after, s) - of(before, s));
+  return sum / 2;
+}
+
+/** What an exact-weight box holds once committed: a whole number 0-100, or undefined (not a weight). */
+export function parseWeight(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^\d{1,3}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n <= 100 ? n : undefined;
+}

@@ -79,10 +79,11 @@ export async function reviseIntent(db: Db, id: string, expectedRevision: number,
   return db.$transaction(async (tx) => {
     const moved = await tx.intent.updateMany({ where: { id, revision: expectedRevision }, data: { revision: expectedRevision + 1 } });
     if (moved.count === 0) {
-      const now = await tx.intent.findUnique({ where: { id }, select: { revision: true } });
+      const now = await tx.intent.findUnique({ where: { id }, select: { revision: true, kind: true, namespace: true, target: true } });
       if (!now) throw new NotFoundError(`intent ${id}`);
+      // Named as the operator knows it (no internal id): kind and service.
       throw new ConflictError(
-        `intent ${id} was changed by someone else: the change was based on revision ${expectedRevision}, the current revision is ${now.revision}`,
+        `the ${now.kind} intent for ${now.namespace}/${now.target} was changed by someone else: this change was based on revision ${expectedRevision}, revision ${now.revision} is in force now`,
       );
     }
     const rev = await tx.intentRevision.create({
