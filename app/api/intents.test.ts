@@ -60,7 +60,7 @@ describe("intents API", () => {
     expect((await ok.json()).intent.revision).toBe(2);
     const stale = await apply(json("PUT", "/api/intents", { intent: shift([["v3", 100]]), expectedRevision: 1 }));
     expect(stale.status).toBe(409);
-    expect((await stale.json()).error.message).toContain("current revision is 2");
+    expect((await stale.json()).error.message).toContain("revision 2 is in force now");
     const history = await (await revisions(new Request("http://x"), params(id))).json();
     expect(history.revisions.map((r: { number: number }) => r.number)).toEqual([2, 1]);
   });

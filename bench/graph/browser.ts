@@ -19,7 +19,7 @@ import { edgeLabels, syntheticMesh } from "./synthetic";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const edges = syntheticMesh();
-const samples: GraphSamples = { requests: [], latencyQuantiles: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
+const samples: GraphSamples = { requests: [], latencyBuckets: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
 for (const e of edges) {
   const labels = { ...edgeLabels(e, "source"), request_protocol: "http", grpc_response_status: "", response_flags: "-" };
   samples.requests.push({ labels: { ...labels, response_code: "200" }, value: e.rps * (1 - e.errorShare) });

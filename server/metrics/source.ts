@@ -7,7 +7,7 @@
  * same answer shape, so the builder does not know which one it talks to.
  */
 
-export type LabelMatcher = string | { anyOf: string[] } | { not: string };
+export type LabelMatcher = string | { anyOf: string[] } | { not: string } | { noneOf: string[] };
 
 export interface RateQuery {
   metric: string;
@@ -55,6 +55,7 @@ export function renderRateQuery(q: RateQuery): string {
       const m = q.match[k]!;
       if (typeof m === "string") return `${k}="${escapeValue(m)}"`;
       if ("not" in m) return `${k}!="${escapeValue(m.not)}"`;
+      if ("noneOf" in m) return `${k}!~"${escapeValue(m.noneOf.map(escapeRegex).join("|"))}"`;
       return `${k}=~"${escapeValue(m.anyOf.map(escapeRegex).join("|"))}"`;
     });
   const by = [...q.by].sort().join(",");
@@ -72,6 +73,8 @@ export function matches(labels: Record<string, string>, match: Record<string, La
       if (v !== m) return false;
     } else if ("not" in m) {
       if (v === m.not) return false;
+    } else if ("noneOf" in m) {
+      if (m.noneOf.includes(v)) return false;
     } else if (!m.anyOf.includes(v)) return false;
   }
   return true;

@@ -44,7 +44,7 @@ function req(src: string | W, dst: string | W, rps: number, o: { svc?: string; r
   };
 }
 
-const empty: GraphSamples = { requests: [], latencyQuantiles: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
+const empty: GraphSamples = { requests: [], latencyBuckets: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
 const opts = (o: Partial<BuildOptions> = {}): BuildOptions => ({
   graphType: "workload",
   namespaces: ["default"],
@@ -218,25 +218,29 @@ describe("graph builder: health (Kiali's default thresholds)", () => {
 });
 
 describe("graph builder: latency, idle, determinism", () => {
-  const q = (src: string, dst: string, quantile: number, value: number, reporter: "source" | "destination" = "destination") => ({
-    labels: { ...labels(w(src), w(dst), w(dst).app, reporter), request_protocol: "http" },
-    quantile,
-    value,
-  });
+  /** A flow's latency histogram as bucket rates: `counts` requests/s in each bucket (upper bound ms -> rate). */
+  const hist = (src: string, dst: string, counts: [number, number][], reporter: "source" | "destination" = "destination"): RateSample[] => {
+    const base = { ...labels(w(src), w(dst), w(dst).app, reporter), request_protocol: "http" };
+    let cumulative = 0;
+    const out = counts.map(([le, n]) => ({ labels: { ...base, le: String(le) }, value: (cumulative += n) }));
+    return [...out, { labels: { ...base, le: "+Inf" }, value: cumulative }];
+  };
 
-  it("takes a flow's latency quantiles as the source computed them, and the average from sum/count", () => {
+  it("takes a flow's latency quantiles from its buckets as histogram_quantile does, and the average from sum/count", () => {
     const l = { ...labels(w("reviews-v2"), w("ratings-v1"), "ratings", "destination"), request_protocol: "http" };
     const g = buildGraph(
       {
         ...empty,
         requests: [req("reviews-v2", "ratings-v1", 10)],
-        latencyQuantiles: [q("reviews-v2", "ratings-v1", 0.5, 8.75), q("reviews-v2", "ratings-v1", 0.95, 37.5), q("reviews-v2", "ratings-v1", 0.99, 47.5), q("reviews-v2", "ratings-v1", 0.9, 99)],
+        // 10 req/s: 4 in (5,10], 4 in (10,25], 2 in (25,50]. p50: rank 5 in (10,25] -> 10 + 15*(1/4) = 13.75;
+        // p95: rank 9.5 in (25,50] -> 25 + 25*(1.5/2) = 43.75; p99: 25 + 25*(1.9/2) = 48.75.
+        latencyBuckets: hist("reviews-v2", "ratings-v1", [[5, 0], [10, 4], [25, 4], [50, 2]]),
         latencySum: [{ labels: l, value: 120 }],
         latencyCount: [{ labels: l, value: 10 }],
       },
       opts(),
     );
-    expect(g.edges[0]!.latency).toEqual({ p50: 8.75, p95: 37.5, p99: 47.5, avg: 12 });
+    expect(g.edges[0]!.latency).toEqual({ p50: 13.75, p95: 43.75, p99: 48.75, avg: 12 });
   });
 
   it("uses the latency of the reporter whose requests it shows", () => {
@@ -244,23 +248,26 @@ describe("graph builder: latency, idle, determinism", () => {
       {
         ...empty,
         requests: [req("reviews-v2", "ratings-v1", 10, { reporter: "source" }), req("reviews-v2", "ratings-v1", 10, { reporter: "destination" })],
-        latencyQuantiles: [q("reviews-v2", "ratings-v1", 0.5, 12, "source"), q("reviews-v2", "ratings-v1", 0.5, 3, "destination")],
+        latencyBuckets: [...hist("reviews-v2", "ratings-v1", [[10, 0], [20, 10]], "source"), ...hist("reviews-v2", "ratings-v1", [[10, 10], [20, 0]], "destination")],
       },
       opts(),
     );
-    expect(g.edges[0]!.latency.p50).toBe(12);
+    expect(g.edges[0]!.latency.p50).toBe(15);
   });
 
-  it("weights flows by their request rate where an edge aggregates several (app graph)", () => {
+  it("merges the buckets of the flows an edge aggregates (app graph), then takes the quantile; never averages quantiles", () => {
+    // reviews-v1: 3 req/s all in (5,10]; reviews-v3: 1 req/s all in (100,250]. Merged: 4 req/s, p95 rank 3.8
+    // falls in (100,250] with 3 below: 100 + 150*0.8 = 220. The rate-weighted mean of the flows' own p95s
+    // (9.75 and 242.5) would say 68.4.
     const g = buildGraph(
       {
         ...empty,
         requests: [req("productpage-v1", "reviews-v1", 3), req("productpage-v1", "reviews-v3", 1)],
-        latencyQuantiles: [q("productpage-v1", "reviews-v1", 0.95, 10), q("productpage-v1", "reviews-v3", 0.95, 50)],
+        latencyBuckets: [...hist("productpage-v1", "reviews-v1", [[5, 0], [10, 3], [100, 0], [250, 0]]), ...hist("productpage-v1", "reviews-v3", [[5, 0], [10, 0], [100, 0], [250, 1]])],
       },
       opts({ graphType: "app" }),
     );
-    expect(g.edges[0]!.latency.p95).toBe(20);
+    expect(g.edges[0]!.latency.p95).toBe(220);
   });
 
   it("hides edges without traffic in the window unless idle is asked for, and adds idle registry entries", () => {

@@ -1,5 +1,6 @@
 import type { MeshSnapshot } from "../../mesh/model";
-import type { QuantileSample, RateSample } from "../source";
+import { histogramQuantiles } from "../histogram";
+import type { RateSample } from "../source";
 import { type CodeRates, type HealthRule, emptyCodeRates, healthOf, tolerancePicker, worst } from "./health";
 import { type NodeSeed, appBoxId, nodeFor, nsBoxId, serviceNode } from "./nodes";
 import { FlowIndex, type Traffic, UNKNOWN, dedupe, flowEnds, toTraffic } from "./traffic";
@@ -13,10 +14,12 @@ export interface GraphSamples {
   /** istio_requests_total rates by REQUEST_LABELS. */
   requests: RateSample[];
   /**
-   * Latency quantiles (p50, p95, p99) per flow, by LATENCY_LABELS, as the
-   * source computes them from istio_request_duration_milliseconds_bucket.
+   * istio_request_duration_milliseconds_bucket rates per flow, by
+   * LATENCY_LABELS and `le`: an edge's quantiles come from its flows' buckets
+   * merged (as Kiali's histogram_quantile over a sum by edge does), never from
+   * averaging the flows' own quantiles (quantiles do not add up).
    */
-  latencyQuantiles: QuantileSample[];
+  latencyBuckets: RateSample[];
   /** ..._sum and ..._count rates by LATENCY_LABELS (for the average). */
   latencySum: RateSample[];
   latencyCount: RateSample[];
@@ -56,9 +59,8 @@ interface EdgeAcc {
   grpcCodes: Map<string, number>;
   flags: Map<string, number>;
   health: CodeRates;
-  /** Rate-weighted sums of p50, p95, p99 over the flows on this edge, and their weights. */
-  q: [number, number, number];
-  qw: [number, number, number];
+  /** The latency histogram of the flows on this edge: cumulative rate by upper bound (ms). */
+  buckets: Map<number, number>;
   latencySum: number;
   latencyCount: number;
   tcpSent: number;
@@ -82,7 +84,7 @@ export function buildGraph(samples: GraphSamples, opts: BuildOptions): Graph {
     const id = `${source}>${target}>${t.protocol}`;
     let e = edges.get(id);
     if (!e) {
-      e = { id, source, target, protocol: t.protocol, rps: 0, errorRps: 0, http5xx: 0, http4xx: 0, grpcErr: 0, codes: new Map(), grpcCodes: new Map(), flags: new Map(), health: emptyCodeRates(), q: [0, 0, 0], qw: [0, 0, 0], latencySum: 0, latencyCount: 0, tcpSent: 0, tcpReceived: 0, reporter: t.reporter };
+      e = { id, source, target, protocol: t.protocol, rps: 0, errorRps: 0, http5xx: 0, http4xx: 0, grpcErr: 0, codes: new Map(), grpcCodes: new Map(), flags: new Map(), health: emptyCodeRates(), buckets: new Map(), latencySum: 0, latencyCount: 0, tcpSent: 0, tcpReceived: 0, reporter: t.reporter };
       edges.set(id, e);
     }
     return e;
@@ -150,16 +152,14 @@ export function buildGraph(samples: GraphSamples, opts: BuildOptions): Graph {
     const f = flows.get(s.labels, s.labels.request_protocol === "grpc" ? "grpc" : "http");
     return f && f.reporter === (s.labels.reporter === "source" ? "source" : "destination") ? f : undefined;
   };
-  for (const s of samples.latencyQuantiles) {
-    const slot = QUANTILES.indexOf(s.quantile) as 0 | 1 | 2 | -1;
-    if (slot === -1 || !Number.isFinite(s.value)) continue;
+  for (const s of samples.latencyBuckets) {
+    const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
+    if (!Number.isFinite(s.value) || Number.isNaN(le)) continue;
     const f = flowOf(s);
     if (!f) continue;
-    const w = Math.max(f.rate, 1e-9);
     for (const id of f.hops) {
-      const e = edges.get(id)!;
-      e.q[slot] += s.value * w;
-      e.qw[slot] += w;
+      const b = edges.get(id)!.buckets;
+      b.set(le, (b.get(le) ?? 0) + s.value);
     }
   }
   for (const [list, field] of [
@@ -274,11 +274,11 @@ function assemble(seeds: Map<string, NodeSeed>, accs: Map<string, EdgeAcc>, opts
     const out = outbound.get(e.source);
     const target = seeds.get(e.target)!;
     const isTcp = e.protocol === "tcp";
-    const quantile = (i: 0 | 1 | 2) => (!isTcp && e.qw[i] > 0 ? e.q[i] / e.qw[i] : null);
+    const [p50, p95, p99] = !isTcp && e.buckets.size > 0 ? histogramQuantiles(QUANTILES, e.buckets) : [null, null, null];
     const latency: Latency = {
-      p50: roundOrNull(quantile(0)),
-      p95: roundOrNull(quantile(1)),
-      p99: roundOrNull(quantile(2)),
+      p50: roundOrNull(p50 ?? null),
+      p95: roundOrNull(p95 ?? null),
+      p99: roundOrNull(p99 ?? null),
       avg: !isTcp && e.latencyCount > 0 ? round(e.latencySum / e.latencyCount) : null,
     };
     const health = isTcp

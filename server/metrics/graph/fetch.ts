@@ -1,4 +1,4 @@
-import type { LabelMatcher, QuantileSample, RateQuery, RateSample, TrafficSource } from "../source";
+import type { LabelMatcher, RateQuery, RateSample, TrafficSource } from "../source";
 import type { GraphSamples } from "./build";
 import { EDGE_LABELS, REQUEST_LABELS } from "./traffic";
 
@@ -18,7 +18,6 @@ export const GRAPH_METRICS = [REQUESTS, `${DURATION}_bucket`, `${DURATION}_sum`,
 /** What response time the graph carries on its edges (Kiali's "responseTime" appender). */
 export type ResponseTime = "none" | "avg" | "p50" | "p95" | "p99";
 export const RESPONSE_TIMES: ResponseTime[] = ["none", "avg", "p50", "p95", "p99"];
-const QUANTILE_OF: Record<string, number> = { p50: 0.5, p95: 0.95, p99: 0.99 };
 
 /** Namespaces per query: one query per kind for many namespaces, chunks run concurrently. */
 export const NAMESPACES_PER_QUERY = 10;
@@ -52,14 +51,14 @@ const sides = (ns: string[]) =>
 const latencySides = (ns: string[]) =>
   [
     { reporter: "source", source_workload_namespace: inNs(ns) },
-    { reporter: "destination", destination_workload_namespace: inNs(ns), source_workload: "unknown" },
+    // Callers outside the selected namespaces (or outside the mesh): their flows' requests are read
+    // from the destination's report (sides above), so their latency is too.
+    { reporter: "destination", destination_workload_namespace: inNs(ns), source_workload_namespace: { noneOf: ns } },
   ] as const;
 
 export interface GraphQuery {
   field: keyof GraphSamples;
   query: RateQuery;
-  /** For latencyQuantiles: which quantile. */
-  quantile?: number;
 }
 
 export function graphQueries(namespaces: string[], windowSeconds: number, responseTime: ResponseTime = "none"): GraphQuery[] {
@@ -74,7 +73,7 @@ export function graphQueries(namespaces: string[], windowSeconds: number, respon
     out.push(...q("latencySum", `${DURATION}_sum`, FLOW_LATENCY_LABELS, latencySides(namespaces)));
     out.push(...q("latencyCount", `${DURATION}_count`, FLOW_LATENCY_LABELS, latencySides(namespaces)));
   } else if (responseTime !== "none") {
-    out.push(...q("latencyQuantiles", `${DURATION}_bucket`, FLOW_LATENCY_LABELS, latencySides(namespaces)).map((x) => ({ ...x, quantile: QUANTILE_OF[responseTime]! })));
+    out.push(...q("latencyBuckets", `${DURATION}_bucket`, [...FLOW_LATENCY_LABELS, "le"], latencySides(namespaces)));
   }
   return out;
 }
@@ -92,19 +91,19 @@ export async function fetchGraphSamples(
   const sorted = [...new Set(namespaces)].sort();
   const jobs: GraphQuery[] = [];
   for (let i = 0; i < sorted.length; i += NAMESPACES_PER_QUERY) jobs.push(...graphQueries(sorted.slice(i, i + NAMESPACES_PER_QUERY), windowSeconds, responseTime));
-  const results: (RateSample | QuantileSample)[][] = new Array(jobs.length);
+  const results: RateSample[][] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
       const job = jobs[i]!;
-      results[i] = job.quantile !== undefined ? await source.quantiles(job.query, [job.quantile], at, signal) : await source.rates(job.query, at, signal);
+      results[i] = await source.rates(job.query, at, signal);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
   // Each sample comes back from exactly one query: the queries partition series by
   // reporter and by the namespace of the reporting side, and chunks do not overlap.
-  const out: GraphSamples = { requests: [], latencyQuantiles: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
-  jobs.forEach((job, i) => (out[job.field] as (RateSample | QuantileSample)[]).push(...results[i]!));
+  const out: GraphSamples = { requests: [], latencyBuckets: [], latencySum: [], latencyCount: [], tcpSent: [], tcpReceived: [] };
+  jobs.forEach((job, i) => out[job.field].push(...results[i]!));
   return out;
 }
