@@ -26,7 +26,7 @@ test("renders the demo's nodes and edges", async ({ page }) => {
   const edges = await page.evaluate(() => window.sextantGraph!.edgeIds());
   expect(edges).toContain("wl:default:reviews-v3>wl:default:ratings-v1>grpc");
   await expect(page.getByTestId("graph-summary")).toContainText("7 nodes, 7 edges · demo telemetry");
-  await expect(page.getByRole("img", { name: /Service graph: 7 nodes, 7 edges/ })).toBeVisible();
+  await expect(page.getByRole("application", { name: /Service graph: 7 nodes, 7 edges/ })).toBeVisible();
 });
 
 test("clicking an edge opens its panel with numbers and history", async ({ page }) => {
@@ -119,4 +119,49 @@ test("options live in the URL: graph type and edge labels", async ({ page }) => 
   await page.getByLabel("Graph type").selectOption("app");
   await expect(page).toHaveURL(/graphType=app/);
   await expect.poll(() => page.evaluate(() => window.sextantGraph!.nodeIds().includes("app:default:reviews"))).toBe(true);
+});
+
+/** Whether a node's centre is inside the visible canvas. */
+async function inCanvas(page: Page, id: string): Promise<boolean> {
+  const box = (await page.getByTestId("graph-canvas").boundingBox())!;
+  const p = await page.evaluate((n) => window.sextantGraph!.clientPoint(n), id);
+  return !!p && p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height;
+}
+
+test("the selected node stays in view when the side panel opens", async ({ page }) => {
+  await page.setViewportSize({ width: 1000, height: 800 });
+  await openGraph(page);
+  // The right-most node: the one the panel would cover.
+  const ids = await page.evaluate(() => window.sextantGraph!.nodeIds());
+  const xs = await page.evaluate((all) => all.map((id) => [id, window.sextantGraph!.clientPoint(id)!.x] as const), ids);
+  const [rightmost] = [...xs].sort((a, b) => b[1] - a[1])[0]!;
+  const p = await page.evaluate((n) => window.sextantGraph!.clientPoint(n), rightmost);
+  await page.mouse.click(p!.x, p!.y);
+  await expect(page.getByTestId("side-panel")).toBeVisible();
+  await expect.poll(() => inCanvas(page, rightmost)).toBe(true);
+});
+
+test("after versionedApp -> service -> versionedApp every node is on the canvas without pressing Fit", async ({ page }) => {
+  await openGraph(page, "graphType=versionedApp");
+  await page.getByLabel("Graph type").selectOption("service");
+  await expect.poll(() => page.evaluate(() => window.sextantGraph!.nodeIds().some((id) => id.startsWith("svc:"))), { timeout: 20_000 }).toBe(true);
+  await page.getByLabel("Graph type").selectOption("versionedApp");
+  await expect.poll(() => page.evaluate(() => window.sextantGraph!.nodeIds().filter((id) => id.startsWith("va:default:reviews:")).length), { timeout: 20_000 }).toBe(3);
+  for (const v of ["v1", "v2", "v3"]) await expect.poll(() => inCanvas(page, `va:default:reviews:${v}`)).toBe(true);
+});
+
+test("nodes are reached by keyboard: arrows move between them, Enter opens one", async ({ page }) => {
+  await openGraph(page);
+  await page.getByTestId("graph-canvas").focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByTestId("graph-announce")).toContainText("1 of 7");
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByTestId("graph-announce")).toContainText("2 of 7");
+  const name = (await page.getByTestId("graph-announce").innerText()).split(",")[0]!;
+  await page.keyboard.press("Enter");
+  const panel = page.getByTestId("side-panel");
+  await expect(panel).toBeVisible();
+  await expect(panel.getByRole("heading").first()).toContainText(name);
+  await page.keyboard.press("Escape");
+  await expect(panel).toBeHidden();
 });

@@ -1,7 +1,7 @@
 "use client";
 
-import type { Core, ElementDefinition, EventObject } from "cytoscape";
-import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
+import type { Core, ElementDefinition, EventObject, NodeSingular } from "cytoscape";
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
 import type { Graph } from "@/server/metrics/graph/types";
 import { type EdgeLabelMode, toElements } from "./elements";
 import { type Point, layeredLayout, placeNewNodes } from "./layered";
@@ -48,6 +48,8 @@ interface Props {
   highlight: Set<string> | null;
   selected: Selection | null;
   onSelect(selection: Selection | null): void;
+  /** When this changes (graph type, namespaces), the view is fitted to the next graph drawn. */
+  fitKey?: string;
 }
 
 /** Read-only hooks for tests and benchmarks (window.sextantGraph). */
@@ -67,7 +69,7 @@ declare global {
   }
 }
 
-export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function CytoscapeGraph({ graph, edgeLabels, layout, highlight, selected, onSelect }, ref) {
+export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function CytoscapeGraph({ graph, edgeLabels, layout, highlight, selected, onSelect, fitKey }, ref) {
   const container = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core | null>(null);
   const positions = useRef(new Map<string, Point>());
@@ -76,8 +78,15 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
   const graphRef = useRef(graph);
   const curveRef = useRef<"bezier" | "straight">("bezier");
   const probe = useRef<GraphProbe | null>(null);
+  const selectedRef = useRef(selected);
+  const fitKeyRef = useRef(fitKey);
+  const fittedFor = useRef(fitKey);
+  const focusedRef = useRef<string | null>(null);
+  const [announce, setAnnounce] = useState("");
   onSelectRef.current = onSelect;
   graphRef.current = graph;
+  selectedRef.current = selected;
+  fitKeyRef.current = fitKey;
 
   const finishLayout = (cy: Core, started: number) => {
     fitToPositions(cy, positions.current);
@@ -153,7 +162,11 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       };
       window.sextantGraph = probe.current;
       // The canvas changes size when the side panel opens or the window resizes.
-      const resize = new ResizeObserver(() => cy?.resize());
+      // The selected node stays in view (the side panel opening narrows the canvas).
+      const resize = new ResizeObserver(() => {
+        cy?.resize();
+        if (cy && selectedRef.current) keepInView(cy, selectedRef.current.id);
+      });
       resize.observe(container.current);
       resizeObserver = resize;
       sync(cy, graphRef.current, edgeLabelsRef.current, true);
@@ -223,6 +236,11 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       placed.forEach((p, id) => positions.current.set(id, p));
     }
     cy.batch(() => positions.current.forEach((p, id) => cy.getElementById(id).nonempty() && cy.getElementById(id).position(p)));
+    // A new graph type or namespace set: show all of it.
+    if (fittedFor.current !== fitKeyRef.current) {
+      fittedFor.current = fitKeyRef.current;
+      fitToPositions(cy, positions.current);
+    }
   };
 
   useEffect(() => {
@@ -260,8 +278,35 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
     const cy = cyRef.current;
     if (!cy) return;
     cy.elements().unselect();
-    if (selected) cy.getElementById(selected.id).select();
+    if (selected) {
+      cy.getElementById(selected.id).select();
+      keepInView(cy, selected.id);
+    }
   }, [selected, graph]);
+
+  /** Keyboard: arrows move a focus ring over the nodes (left to right, top to bottom), Enter opens the focused one, Escape closes. */
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const step = e.key === "ArrowRight" || e.key === "ArrowDown" ? 1 : e.key === "ArrowLeft" || e.key === "ArrowUp" ? -1 : 0;
+    if (step !== 0) {
+      e.preventDefault();
+      const order = (cy.nodes().filter((n) => !n.isParent()).toArray() as NodeSingular[]).sort((a, b) => a.position("x") - b.position("x") || a.position("y") - b.position("y"));
+      if (order.length === 0) return;
+      const at = focusedRef.current ? order.findIndex((n) => n.id() === focusedRef.current) : -1;
+      const next = order[at < 0 ? (step > 0 ? 0 : order.length - 1) : (at + step + order.length) % order.length]!;
+      cy.nodes(".focused").removeClass("focused");
+      next.addClass("focused");
+      focusedRef.current = next.id();
+      keepInView(cy, next.id());
+      setAnnounce(`${next.data("label") ?? next.id()}, ${order.indexOf(next) + 1} of ${order.length}. Enter opens its details.`);
+    } else if ((e.key === "Enter" || e.key === " ") && focusedRef.current) {
+      e.preventDefault();
+      onSelectRef.current({ kind: "node", id: focusedRef.current });
+    } else if (e.key === "Escape") {
+      onSelectRef.current(null);
+    }
+  };
 
   useImperativeHandle(ref, () => ({
     fit: () => {
@@ -286,8 +331,37 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
     },
   }));
 
-  return <div ref={container} className="graph-canvas" data-testid="graph-canvas" role="img" aria-label={`Service graph: ${graph.nodes.filter((n) => n.kind !== "box").length} nodes, ${graph.edges.length} edges`} />;
+  return (
+    <>
+      <div
+        ref={container}
+        className="graph-canvas"
+        data-testid="graph-canvas"
+        tabIndex={0}
+        role="application"
+        aria-roledescription="service graph"
+        aria-label={`Service graph: ${graph.nodes.filter((n) => n.kind !== "box").length} nodes, ${graph.edges.length} edges. Arrow keys move between nodes, Enter opens one.`}
+        onKeyDown={onKeyDown}
+      />
+      <div className="visually-hidden" aria-live="polite" data-testid="graph-announce">
+        {announce}
+      </div>
+    </>
+  );
 });
+
+/** Pans, without zooming, so a node or edge is inside the canvas with a margin. */
+function keepInView(cy: Core, id: string): void {
+  const el = cy.getElementById(id);
+  if (el.empty()) return;
+  const p = el.isNode() ? el.renderedPosition() : (el as unknown as { renderedMidpoint(): Point }).renderedMidpoint();
+  const margin = 60;
+  const w = cy.width();
+  const h = cy.height();
+  if (p.x >= margin && p.x <= w - margin && p.y >= margin && p.y <= h - margin) return;
+  const pan = cy.pan();
+  cy.pan({ x: pan.x + (w / 2 - p.x), y: pan.y + (h / 2 - p.y) });
+}
 
 /**
  * Fits the view to the nodes' known positions. cy.fit() asks cytoscape for
@@ -295,8 +369,10 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
  * of the whole graph at once (over a second for 4,000 elements here); the
  * positions are already known, so the viewport is computed from them.
  */
-function fitToPositions(cy: Core, positions: Map<string, Point>): void {
-  if (positions.size === 0) {
+function fitToPositions(cy: Core, all: Map<string, Point>): void {
+  // Only nodes on the canvas now (positions of nodes from another graph type are kept for their return).
+  const positions = [...all].filter(([id]) => cy.getElementById(id).nonempty()).map(([, p]) => p);
+  if (positions.length === 0) {
     cy.fit(undefined, 30);
     return;
   }
@@ -304,7 +380,7 @@ function fitToPositions(cy: Core, positions: Map<string, Point>): void {
   let minY = Infinity;
   let maxX = -Infinity;
   let maxY = -Infinity;
-  for (const p of positions.values()) {
+  for (const p of positions) {
     minX = Math.min(minX, p.x);
     maxX = Math.max(maxX, p.x);
     minY = Math.min(minY, p.y);

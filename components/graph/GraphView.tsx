@@ -255,7 +255,7 @@ export function GraphView() {
                 {opts.idle ? "" : "Tick “Show idle” to see services without traffic."}
               </div>
             )}
-            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} />
+            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} fitKey={`${opts.graphType}|${opts.namespaces.join(",")}`} />
             <Legend />
           </div>
           {selection && <GraphSidePanel graph={data} selection={selection} duration={opts.duration} refreshMs={refreshMs} onClose={() => setSelection(null)} />}

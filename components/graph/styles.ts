@@ -82,6 +82,7 @@ export const graphStyles: StylesheetJson = [
   { selector: "edge[?isIdle]", style: { "line-style": "dotted", opacity: 0.6 } },
   { selector: ":selected", style: { "overlay-color": "#2358c9", "overlay-opacity": 0.18, "overlay-padding": 6 } },
   { selector: ".dim", style: { opacity: 0.15 } },
+  { selector: "node.focused", style: { "outline-width": 3, "outline-color": "#2358c9", "outline-offset": 4, "underlay-color": "#2358c9", "underlay-opacity": 0.25, "underlay-padding": 8 } },
   { selector: "node.match", style: { "border-width": 5, "underlay-color": "#ffd54a", "underlay-opacity": 0.6, "underlay-padding": 6 } },
   { selector: "edge.match", style: { "underlay-color": "#ffd54a", "underlay-opacity": 0.6, "underlay-padding": 4 } },
 ];
