@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { HealthIndicator } from "@/components/HealthIndicator";
-import { Nav } from "@/components/Nav";
+import { Sidebar } from "@/components/Nav";
 import { Providers } from "@/components/Providers";
 import "./globals.css";
 
@@ -13,19 +12,18 @@ export const metadata: Metadata = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* The navigation's folded state before the first paint (components/Nav.tsx keeps it after). */}
+        <script dangerouslySetInnerHTML={{ __html: `try{var s=localStorage.getItem("sextant.navCollapsed");document.documentElement.dataset.nav=(s===null?innerWidth<1100:s==="true")?"collapsed":"open"}catch(e){}` }} />
+      </head>
       <body>
         <Providers>
           <a className="skip-link" href="#main">
             Skip to content
           </a>
           <div className="shell">
-            <aside className="sidebar">
-              <Link href="/" className="brand" aria-label="Sextant home">
-                <span className="brand-mark" aria-hidden="true">◢</span> Sextant
-              </Link>
-              <Nav />
-            </aside>
+            <Sidebar />
             <div className="content">
               <header className="topbar">
                 <HealthIndicator />

@@ -119,7 +119,7 @@ export function ServicesView() {
           </button>
         </div>
       ) : (
-        <table className="table" aria-label="Services">
+        <table className="table services-table" aria-label="Services">
           <thead>
             <tr>
               <th scope="col" aria-label="Expand" />

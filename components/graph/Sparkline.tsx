@@ -12,7 +12,7 @@ export function Sparkline({ points, width = 280, height = 56 }: { points: { t: n
   const last = points[points.length - 1]!;
   return (
     <figure className="sparkline">
-      <svg width={width} height={height} role="img" aria-label={`Requests per second over the last ${Math.round((t1 - t0) / 60)} minutes, now ${last.rps.toFixed(2)}; errors now ${last.errorRps.toFixed(2)} per second`}>
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" height={height} preserveAspectRatio="none" style={{ maxWidth: width }} role="img" aria-label={`Requests per second over the last ${Math.round((t1 - t0) / 60)} minutes, now ${last.rps.toFixed(2)}; errors now ${last.errorRps.toFixed(2)} per second`}>
         <path d={line("rps")} fill="none" stroke="#2358c9" strokeWidth="1.5" />
         <path d={line("errorRps")} fill="none" stroke="#d62d2d" strokeWidth="1.2" />
       </svg>
