@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { getJson } from "./api";
+import { ProxyConfig } from "./ProxyConfig";
 import { LoadError, Loading } from "./QueryStates";
 
 type Proxies = {
@@ -36,12 +37,7 @@ function lastPush(types: Proxies["proxies"][number]["types"]): string | undefine
 export function ProxiesView() {
   const q = useQuery({ queryKey: ["proxies"], queryFn: ({ signal }) => getJson<Proxies>("/api/proxies", signal), refetchInterval: 2000 });
   const [selected, setSelected] = useState<number | null>(null);
-  const [type, setType] = useState<(typeof TYPES)[number]>("listener");
-  const config = useQuery({
-    queryKey: ["proxy-config", selected, type],
-    queryFn: ({ signal }) => getJson<{ resources: unknown[] }>(`/api/proxies/${selected}/config?type=${type}`, signal),
-    enabled: selected !== null,
-  });
+
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page-header">
@@ -110,18 +106,7 @@ export function ProxiesView() {
           </tbody>
         </table>
       )}
-      {selected !== null && (
-        <div className="card">
-          <div className="toolbar">
-            <h2 className="grow">Configuration sent to {proxyName(q.data?.proxies.find((p) => p.streamId === selected)) ?? `stream ${selected}`}</h2>
-            <label htmlFor="cfg-type">Type</label>
-            <select id="cfg-type" className="input" value={type} onChange={(e) => setType(e.target.value as (typeof TYPES)[number])}>
-              {TYPES.map((t) => <option key={t}>{t}</option>)}
-            </select>
-          </div>
-          {config.isPending ? <p className="muted">Loading…</p> : config.error ? <p className="alert">{config.error.message}</p> : <pre className="code" data-testid="proxy-config">{JSON.stringify(config.data.resources, null, 2)}</pre>}
-        </div>
-      )}
+      {selected !== null && <ProxyConfig key={selected} streamId={selected} name={proxyName(q.data?.proxies.find((p) => p.streamId === selected)) ?? `stream ${selected}`} />}
     </section>
   );
 }

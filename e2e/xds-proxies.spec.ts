@@ -46,6 +46,10 @@ test("proxies (the demo's and a test client) show SYNCED; moving the reviews sli
   await page.goto("/services/default/reviews");
   await page.getByRole("button", { name: "Promote v2" }).click();
   await page.getByRole("button", { name: "Apply", exact: true }).click();
+  // A move of more than 20 % of the traffic is confirmed first.
+  const confirm = page.getByRole("dialog");
+  await expect(confirm.or(page.getByText(/Applied revision \d+\./))).toBeVisible();
+  if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByText(/Applied revision \d+\./)).toBeVisible();
 
   await page.goto("/proxies");
@@ -57,7 +61,17 @@ test("proxies (the demo's and a test client) show SYNCED; moving the reviews sli
 
   await row.getByRole("button", { name: "Config" }).click();
   await page.getByLabel("Type").selectOption("route");
-  await expect(page.getByTestId("proxy-config")).toContainText("outbound|9080|v2|reviews.default.svc.cluster.local");
+  // istioctl proxy-config's route table: the reviews route now goes to v2 only.
+  await expect(page.getByTestId("proxy-config-table")).toContainText("outbound|9080|v2|reviews.default.svc.cluster.local");
+  // The listener's HttpConnectionManager is decoded, not base64.
+  await page.getByLabel("Type").selectOption("listener");
+  await page.getByRole("tab", { name: "JSON" }).click();
+  await expect(page.getByTestId("proxy-config")).toContainText("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager");
+  await expect(page.getByTestId("proxy-config")).toContainText('"route_config_name"');
+  await expect(page.getByTestId("proxy-config")).not.toContainText('"value": "');
+  const file = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download" }).click();
+  expect((await file).suggestedFilename()).toMatch(/-listeners\.json$/);
 });
 
 test("LEAST_REQUEST on reviews: proxyless clients get round robin, stay SYNCED and keep calling; the intent says which clients (SX301)", async ({ page }) => {

@@ -1,3 +1,4 @@
+import { decodeResource } from "../xds/dump";
 import { DemoMesh } from "../demo/mesh";
 import { setOutboundMode } from "../demo/outbound";
 import { describeError } from "../errors";
@@ -6,7 +7,6 @@ import { MemoryRegistry } from "../mesh/registry";
 import { AdsServer, type ProxyConnection } from "../xds/server";
 import { type BuildInput, type BuildResult, SnapshotPublisher } from "../xds/publisher";
 import { type Snapshot, type TypeUrl, resourcesFor } from "../xds/snapshot";
-import { messageType } from "../xds/protos";
 import type { ClientKind } from "../xds/clients";
 
 /**
@@ -85,8 +85,8 @@ export class Dataplane {
   config(streamId: number, type: TypeUrl): unknown[] | undefined {
     const sent = this.ads?.sentTo(streamId);
     if (!sent) return undefined;
-    const msg = messageType(type);
-    return (sent.get(type) ?? []).map((r) => msg.toObject(msg.decode(r.any.value), { longs: String, enums: String, bytes: String, defaults: false }));
+    // Every nested Any decoded too (the listener's HttpConnectionManager, filters' configs).
+    return (sent.get(type) ?? []).map((r) => decodeResource(type, r.any.value));
   }
 
   /** What a proxy (its pod key and kind) would be served now, encoded: for tests and diagnostics. */

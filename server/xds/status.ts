@@ -1,3 +1,4 @@
+import { configTable } from "./dump";
 import { NotFoundError, UnavailableError } from "../errors";
 import type { Runtime } from "../runtime";
 import { TYPE } from "./protos";
@@ -63,7 +64,7 @@ export async function proxyConfig(rt: Runtime, streamId: number, type: "listener
   const typeUrl = Object.entries(TYPE_NAMES).find(([, n]) => n === type)![0] as (typeof XDS_TYPES)[number];
   const resources = rt.xds ? await rt.xds.dataplane.config(streamId, typeUrl) : undefined;
   if (!resources) throw new NotFoundError(`proxy stream ${streamId}`);
-  return { streamId, type, resources };
+  return { streamId, type, resources, table: configTable(type, resources) };
 }
 
 /**
