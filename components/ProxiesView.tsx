@@ -12,6 +12,7 @@ type Proxies = {
     streamId: number;
     nodeId: string;
     client: "proxyless" | "envoy";
+    userAgent: string;
     backlogBytes: number;
     node: { kind: string; ip?: string; pod?: string; namespace?: string };
     cluster: string;
@@ -25,6 +26,13 @@ const TYPES = ["listener", "route", "cluster", "endpoint"] as const;
 /** How a proxy is named on the page: its pod (pod.namespace) when its node id says, else the node id. */
 function proxyName(p: Proxies["proxies"][number] | undefined): string | undefined {
   return p && (p.node.pod ? `${p.node.pod}.${p.node.namespace}` : p.nodeId);
+}
+
+/** What kind of proxy it is, as the page says it: proxyless gRPC, a demo workload's sidecar (inbound), or Envoy. */
+function clientLabel(p: Proxies["proxies"][number]): string {
+  if (p.client === "proxyless") return "proxyless gRPC";
+  if (p.userAgent === "sextant-demo-workload") return "demo workload sidecar (inbound: rate limits)";
+  return p.userAgent ? `Envoy (${p.userAgent})` : "Envoy";
 }
 
 /** The newest push to a proxy across its types, as a local time; undefined when nothing was pushed. */
@@ -70,7 +78,7 @@ export function ProxiesView() {
               <tr key={p.streamId} data-testid={`proxy-${p.nodeId}`}>
                 <td>
                   <div className="mono small">{proxyName(p)}</div>
-                  <div className="muted small">{p.client === "proxyless" ? "proxyless gRPC" : "Envoy"}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
+                  <div className="muted small">{clientLabel(p)}{p.node.ip ? ` · ${p.node.ip}` : ""} · since {new Date(p.connectedAt).toLocaleTimeString()}</div>
                   {p.backlogBytes > 1024 * 1024 && (
                     <div className="small warn" title="Responses written to this proxy that it has not read yet; pushes to it wait until it catches up">
                       not reading: {(p.backlogBytes / 2 ** 20).toFixed(1)} MiB waiting

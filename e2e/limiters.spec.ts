@@ -61,3 +61,26 @@ test("import a SmartLimiter, see its status and EnvoyFilter, switch it off in th
   await page.getByRole("button", { name: "Delete" }).click();
   await expect(page.getByRole("heading", { name: "No SmartLimiters yet" })).toBeVisible();
 });
+
+test("a limit of 60 a minute on reviews bites on the demo: the page shows who enforces it and the refused calls, the graph the 429s", async ({ page }) => {
+  const limiter = example.replace("quota: '100'", "quota: '60'");
+  const put = await page.request.put("/api/limiters", { data: { yaml: limiter, expectedRevision: 0 } });
+  expect(put.status()).toBe(200);
+  try {
+    await page.goto("/limiters");
+    const row = page.getByTestId("limiter-default-reviews");
+    await expect(row.getByTestId("enforced")).toContainText("by 3 connected sidecars", { timeout: 30_000 });
+    // Each reviews pod gets more than a call a second from the demo's load: past 60 tokens, calls are refused.
+    await expect(row.getByTestId("refused")).toHaveText(/^[1-9]\d* refused \/ min$/, { timeout: 90_000 });
+    // The graph shows them: 429 among the response codes of productpage -> reviews.
+    await page.goto("/graph?graphType=app");
+    await expect.poll(async () => page.evaluate(() => window.sextantGraph?.edgeIds().length ?? 0), { timeout: 40_000 }).toBeGreaterThan(2);
+    const edge = (await page.evaluate(() => window.sextantGraph!.edgeIds())).find((e) => e.startsWith("app:default:productpage>app:default:reviews"))!;
+    const p = await page.evaluate((e) => window.sextantGraph!.clientPoint(e), edge);
+    await page.mouse.click(p!.x, p!.y);
+    await expect(page.getByTestId("side-panel").getByRole("table", { name: "Response codes" })).toContainText("429", { timeout: 20_000 });
+  } finally {
+    const current = (await (await page.request.get("/api/limiters")).json()).limiters.find((l: { name: string }) => l.name === "reviews");
+    if (current) await page.request.delete(`/api/limiters/${current.id}?expectedRevision=${current.revision}`);
+  }
+});

@@ -33,6 +33,10 @@ interface LimiterRow {
     changedAt: string | null;
     diff: string;
   } | null;
+  /** Sidecars of its pods connected here that hold their inbound listener (where the local limit rides). */
+  enforcedBy: string[];
+  /** Calls refused by a rate limit, per minute over the last minute; null when no traffic source can tell. */
+  refusedPerMinute: number | null;
 }
 
 interface LimiterList {
@@ -129,6 +133,7 @@ export function LimitersView() {
               <th scope="col">Current quota</th>
               <th scope="col">Metric values</th>
               <th scope="col">EnvoyFilters</th>
+              <th scope="col">Enforced</th>
               <th scope="col">Last evaluation</th>
               <th scope="col">Revision</th>
             </tr>
@@ -169,12 +174,24 @@ export function LimitersView() {
                       {s?.problems.length ? <span className="warn small" title={s.problems.join("\n")}>{s.problems.length} problem{s.problems.length > 1 ? "s" : ""}</span> : null}
                     </td>
                     <td data-testid="envoyfilters">{s?.envoyFilters.length ? s.envoyFilters.join(", ") : <span className="muted">none</span>}</td>
+                    <td data-testid="enforced" className="small">
+                      {r.enforcedBy.length ? (
+                        <span title={r.enforcedBy.join("\n")}>by {r.enforcedBy.length} connected sidecar{r.enforcedBy.length > 1 ? "s" : ""}</span>
+                      ) : (
+                        <span className="warn" title="Sextant generated the EnvoyFilters; apply them to an Istio mesh, or connect these pods' sidecars to Sextant's xDS server, for the limit to bite">no connected sidecar enforces it</span>
+                      )}
+                      {r.refusedPerMinute !== null && (
+                        <div data-testid="refused" className={r.refusedPerMinute > 0 ? "bad" : "muted"}>
+                          {r.refusedPerMinute} refused / min
+                        </div>
+                      )}
+                    </td>
                     <td className="small">{s?.evaluatedAt ? new Date(s.evaluatedAt).toLocaleTimeString() : "–"}{s && !s.current && <span className="warn"> (older revision)</span>}</td>
                     <td>{r.revision}</td>
                   </tr>
                   {expanded && (
                     <tr>
-                      <td colSpan={8}>
+                      <td colSpan={9}>
                         {editing?.row?.id === r.id ? editorFor(r, editing.yaml) : <LimiterDetails row={r} onEdit={(yaml) => setEditing({ key: `${r.id}-${r.revision}`, row: r, yaml })} />}
                       </td>
                     </tr>

@@ -54,6 +54,8 @@ export class Dataplane {
     } else if (demo) {
       this.demo = demo;
       this.metricsUrl = demo.metricsUrl;
+      // Each workload's sidecar takes its inbound listener (and the rate limits on it) from this xDS server.
+      if (this.xdsPort !== undefined) demo.connectSidecars({ host: this.opts.xds!.host === "0.0.0.0" || this.opts.xds!.host === "::" ? "127.0.0.1" : this.opts.xds!.host, port: this.xdsPort });
     }
   }
 

@@ -115,6 +115,12 @@ export class DemoMesh {
     }
   }
 
+  /** Connects every workload's sidecar (its inbound side: rate limits) to Sextant's xDS server. */
+  connectSidecars(xds: { host: string; port: number }): void {
+    const ip = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? "127.0.0.1" : this.opts.host;
+    for (const w of this.workloads) w.connectSidecar(xds, podName(w.name), ip, this.opts.log);
+  }
+
   get loadGenerator(): LoadGenerator {
     if (!this.load) throw new Error("the demo mesh is not running");
     return this.load;

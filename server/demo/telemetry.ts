@@ -69,6 +69,8 @@ export interface RequestRecord {
   destination: Peer;
   service: DestinationService;
   grpcCode: number;
+  /** Envoy's response flags ("RL": refused by a rate limit); "-" when none. */
+  responseFlags?: string;
   durationMs: number;
   requestBytes: number;
   responseBytes: number;
@@ -172,7 +174,7 @@ export function requestLabels(r: RequestRecord): Record<LabelName, string> {
     request_protocol: "grpc",
     response_code: String(httpStatusForGrpc(r.grpcCode)),
     grpc_response_status: String(r.grpcCode),
-    response_flags: "-",
+    response_flags: r.responseFlags ?? "-",
     // Sidecars on both ends: mutual TLS is what the destination sees; the source reports "unknown".
     connection_security_policy: r.reporter === "destination" ? (s ? "mutual_tls" : "none") : "unknown",
   };

@@ -2,6 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import type { MeshRegistry } from "../mesh/registry";
 import { type BookinfoApp, type DemoWorkloadDef, workloadName } from "./bookinfo";
 import { type CallResult, Outbound, PEER_HEADER, WORKLOAD_HEADER, peerOf } from "./outbound";
+import type { Logger } from "../log";
+import { InboundAgent } from "./inbound-agent";
 import { bookinfoMethods, bookinfoServiceDefinitions } from "./proto";
 import type { MeshTelemetry, Peer } from "./telemetry";
 
@@ -25,6 +27,8 @@ export class DemoWorkload {
   readonly name: string;
   private server: grpc.Server | undefined;
   private readonly outbound: Outbound;
+  /** Its sidecar's inbound side (rate limits), once connected to the xDS server. */
+  agent: InboundAgent | undefined;
   port = 0;
 
   constructor(private readonly opts: WorkloadOptions) {
@@ -45,7 +49,15 @@ export class DemoWorkload {
     return this.port;
   }
 
+  /** Connects this workload's sidecar (inbound side) to the xDS server as its pod. */
+  connectSidecar(xds: { host: string; port: number }, pod: string, ip: string, log: Logger): void {
+    this.agent?.stop();
+    this.agent = new InboundAgent({ xds, pod, namespace: this.opts.self.namespace, ip, port: this.port, log });
+    this.agent.start();
+  }
+
   async stop(): Promise<void> {
+    this.agent?.stop();
     this.outbound.close();
     const server = this.server;
     this.server = undefined;
@@ -75,7 +87,14 @@ export class DemoWorkload {
     let code: number = grpc.status.OK;
     let response: object | undefined;
     let details = "";
-    try {
+    let flags = "-";
+    // The sidecar's local rate limit first, as Envoy's filter runs before the app sees the call.
+    const limit = this.agent?.limit?.check({ headers: headersOf(call.metadata), remoteAddress: call.getPeer().replace(/:\d+$/, "") }, Date.now());
+    if (limit && !limit.allowed) {
+      code = grpc.status.RESOURCE_EXHAUSTED;
+      details = "local_rate_limited";
+      flags = "RL";
+    } else try {
       const [lo, hi] = def.latencyMs;
       await sleep(lo + this.opts.random() * (hi - lo));
       if (this.opts.errorRate > 0 && this.opts.random() < this.opts.errorRate) {
@@ -95,6 +114,7 @@ export class DemoWorkload {
       destination: self,
       service: { hostname: service?.hostname ?? `${def.app}.${self.namespace}.svc.cluster.local`, name: def.app, namespace: self.namespace },
       grpcCode: code,
+      responseFlags: flags,
       durationMs: performance.now() - started,
       requestBytes: method.requestSerialize(call.request).length,
       responseBytes: response ? method.responseSerialize(response).length : 0,
@@ -154,6 +174,11 @@ export class DemoWorkload {
         return { id: productId, ratings: { Reviewer1: 5, Reviewer2: 4 } };
     }
   }
+}
+
+/** A call's metadata as HTTP request headers (first value of each, lower-case names). */
+function headersOf(m: grpc.Metadata): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(m.getMap()).map(([k, v]) => [k.toLowerCase(), typeof v === "string" ? v : v.toString()]));
 }
 
 function errorText(r: CallResult<unknown>): string {

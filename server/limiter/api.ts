@@ -4,6 +4,7 @@ import { INT4_MAX, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
 import { applyLimiter, exportYaml, getLimiter, limiterRecords, previewLimiter, readLimiter, removeLimiter } from "./service";
 import { type LimiterStatus, diffOf } from "./controller";
+import { enforcingProxies, refusedPerMinute } from "./enforcement";
 
 /** Input schemas and handlers behind /api/limiters. */
 const revision = bodyRevision;
@@ -28,10 +29,15 @@ export async function serveListLimiters(ctx: RouteContext) {
   const rt = await ctx.runtime();
   const records = await limiterRecords(rt.store.get().prisma);
   const status = new Map(rt.limiters.status().map((s) => [s.id, s]));
+  const mesh = rt.registry.snapshot();
+  const proxies = rt.xds?.dataplane.proxies() ?? [];
+  const now = new Date();
+  // Refused counts come from the traffic source; one that cannot answer leaves them unknown (null), not the list failed.
+  const refused = await Promise.all(records.map((r) => refusedPerMinute(r.limiter, mesh, rt.traffic, now).catch(() => null)));
   return {
     intervalSeconds: rt.config.limiter.intervalSeconds,
     lastCycle: rt.limiters.lastCycle ?? null,
-    limiters: records.map((r) => ({
+    limiters: records.map((r, i) => ({
       id: r.id,
       namespace: r.limiter.metadata.namespace,
       name: r.limiter.metadata.name,
@@ -42,6 +48,8 @@ export async function serveListLimiters(ctx: RouteContext) {
       spec: r.limiter.spec,
       yaml: exportYaml(r.limiter),
       status: statusView(status.get(r.id), r.revision),
+      enforcedBy: enforcingProxies(r.limiter, mesh, proxies),
+      refusedPerMinute: refused[i]!,
     })),
   };
 }

@@ -44,7 +44,8 @@ for (const target of testDatabases()) {
       const i = (await findIntent(db.prisma, reviews))!;
       const err = await reviseIntent(db.prisma, i.id, 1, { spec: { stale: true }, author: "carol" }).catch((e) => e);
       expect(err).toBeInstanceOf(ConflictError);
-      expect(err.message).toContain("current revision is 2");
+      expect(err.message).toContain("revision 2 is in force now");
+      expect(err.message).not.toContain(i.id);
       expect((await listRevisions(db.prisma, i.id)).length).toBe(2);
       expect((await getIntent(db.prisma, i.id)).current.spec).not.toEqual({ stale: true });
     });

@@ -41,6 +41,8 @@ export interface ProxyConnection {
   streamId: number;
   nodeId: string;
   client: ClientKind;
+  /** What the proxy calls itself (node.user_agent_name): "envoy", "gRPC Node Pure JS", "sextant-demo-workload"... */
+  userAgent: string;
   /** Bytes written to the stream that the proxy has not taken yet (a slow or stuck reader). */
   backlogBytes: number;
   cluster: string;
@@ -85,6 +87,7 @@ interface StreamState {
   nodeId: string;
   cluster: string;
   client: ClientKind;
+  userAgent: string;
   /** "<pod>.<namespace>" for sidecars that name their pod. */
   proxy?: string;
   connectedAt: Date;
@@ -102,7 +105,7 @@ interface StreamState {
 }
 
 let adsDefinition: grpc.ServiceDefinition | undefined;
-function ads(): grpc.ServiceDefinition {
+export function ads(): grpc.ServiceDefinition {
   if (adsDefinition) return adsDefinition;
   const pkg = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true, includeDirs: includeDirs() });
   adsDefinition = (pkg["envoy.service.discovery.v3.AggregatedDiscoveryService"] as unknown as grpc.ServiceDefinition) ?? undefined;
@@ -198,7 +201,7 @@ export class AdsServer {
   /** Every connected proxy and, per type, what it was sent and what it said. */
   proxies(): ProxyConnection[] {
     return [...this.streams.values()]
-      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, client: st.client, backlogBytes: st.backlog, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
+      .map((st) => ({ streamId: st.id, nodeId: st.nodeId, client: st.client, userAgent: st.userAgent, backlogBytes: st.backlog, cluster: st.cluster, connectedAt: st.connectedAt.toISOString(), types: [...st.types.values()].map((t) => ({ ...t })) }))
       .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.streamId - b.streamId));
   }
 
@@ -208,7 +211,7 @@ export class AdsServer {
   }
 
   private onStream(call: Stream, delta = false): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), unservedAnswered: new Set(), ...(delta ? { delta: new Map() } : {}) };
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", userAgent: "", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), unservedAnswered: new Set(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
     const done = () => {
       if (this.streams.delete(st.id)) this.onChange();
@@ -245,6 +248,7 @@ export class AdsServer {
       st.nodeId = req.node.id;
       st.cluster = req.node.cluster ?? "";
       st.client = clientKind(req.node);
+      st.userAgent = String((req.node as { user_agent_name?: unknown }).user_agent_name ?? "").slice(0, 100);
       // Only a sidecar has an inbound side of its own.
       st.proxy = st.client === "envoy" ? nodeProxyKey(req.node.id) : undefined;
     }

@@ -47,6 +47,7 @@ export function proxyStatus(rt: Runtime) {
       streamId: p.streamId,
       nodeId: p.nodeId,
       client: p.client,
+      userAgent: p.userAgent,
       backlogBytes: p.backlogBytes,
       node: parseNodeId(p.nodeId),
       cluster: p.cluster,
