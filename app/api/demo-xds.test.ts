@@ -37,6 +37,26 @@ describe("the demo mesh through Sextant's xDS server", () => {
     expect(d.v3).toBeGreaterThan(0);
   });
 
+  it("lists each demo workload as its own proxy: six workload sidecars (inbound), and a proxyless client per calling workload, each with its own state", async () => {
+    type P = { nodeId: string; client: string; userAgent: string; node: { pod?: string }; types: { type: string; state: string }[] };
+    const workload = (pod: string | undefined) => pod?.replace(/-[a-z0-9]+-[a-z0-9]+$/, "");
+    await expect
+      .poll(async () => {
+        const body = (await (await proxies(new Request("http://x/api/proxies"))).json()) as { proxies: P[] };
+        const sidecars = body.proxies.filter((p) => p.userAgent === "sextant-demo-workload" && p.types.find((t) => t.type === "listener")?.state === "SYNCED");
+        const proxyless = body.proxies.filter((p) => p.client === "proxyless" && p.node.pod !== "sextant-demo" && p.types.every((t) => t.state === "SYNCED"));
+        return {
+          sidecars: [...new Set(sidecars.map((p) => workload(p.node.pod)))].sort(),
+          proxyless: [...new Set(proxyless.map((p) => workload(p.node.pod)))].sort(),
+        };
+      }, { timeout: 20_000 })
+      .toEqual({
+        sidecars: ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"],
+        // The workloads that call others: productpage (details, reviews), reviews v2 and v3 (ratings).
+        proxyless: ["productpage-v1", "reviews-v2", "reviews-v3"],
+      });
+  });
+
   it("moves the demo's real traffic when weights are applied through the API", async () => {
     const res = await apply(
       new Request("http://x/api/intents", {

@@ -1,6 +1,6 @@
 import { decodeResource } from "../xds/dump";
 import { DemoMesh } from "../demo/mesh";
-import { setOutboundMode } from "../demo/outbound";
+import { setDemoXdsServer, setOutboundMode } from "../demo/outbound";
 import { describeError } from "../errors";
 import type { Logger } from "../log";
 import { MemoryRegistry } from "../mesh/registry";
@@ -113,6 +113,7 @@ export class Dataplane {
     // Stop the demo's load before the xDS server goes, so its clients do not see it vanish.
     await this.demo?.loadGenerator.stop().catch(() => undefined);
     setOutboundMode("registry");
+    setDemoXdsServer(undefined);
     await this.ads?.close().catch(() => undefined);
     await this.demo?.stop().catch((e: unknown) => this.log.warn("demo mesh did not stop cleanly", { error: describeError(e) }));
   }
@@ -139,6 +140,8 @@ async function routeDemoThroughXds(xdsHost: string, port: number, log: Logger): 
     (await import("@grpc/grpc-js-xds")).register();
     g[XDS_CLIENT] = true;
   }
+  // Each workload's calls get an xDS client of their own, named as its pod (server/demo/outbound.ts).
+  setDemoXdsServer(`${xdsHost === "0.0.0.0" || xdsHost === "::" ? "127.0.0.1" : xdsHost}:${port}`);
   setOutboundMode("xds");
   log.info("demo mesh calls go through Sextant's xDS server", { xds: `${xdsHost}:${port}` });
 }

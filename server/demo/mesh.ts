@@ -74,6 +74,7 @@ export class DemoMesh {
             host: this.opts.host,
             registry,
             telemetry: this.telemetry,
+            pod: podName(workloads[i]!.name),
             errorRate: def.app === "ratings" ? this.opts.ratingsErrorRate : 0,
             random,
           }),

@@ -48,6 +48,28 @@ export function outboundMode(): OutboundMode {
   return (globalThis as Record<symbol, OutboundMode | undefined>)[MODE_KEY] ?? "registry";
 }
 
+/** Process-wide: where Sextant's xDS server is, once the demo's calls go through it ("host:port"). */
+const XDS_SERVER_KEY = Symbol.for("sextant.demo.xdsServer");
+export function setDemoXdsServer(uri: string | undefined): void {
+  (globalThis as Record<symbol, string | undefined>)[XDS_SERVER_KEY] = uri;
+}
+const demoXdsServer = () => (globalThis as Record<symbol, string | undefined>)[XDS_SERVER_KEY];
+
+/**
+ * gRPC's xDS client is one per process; a channel given its own bootstrap
+ * (this channel option, which @grpc/grpc-js-xds reads for exactly that) gets
+ * an xDS client of its own. Each demo workload passes its pod's identity
+ * this way, so Sextant sees one proxyless client per workload, as it would
+ * with one process per pod.
+ */
+const BOOTSTRAP_OPTION = "grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config";
+function workloadBootstrap(server: string, pod: string, namespace: string): string {
+  return JSON.stringify({
+    xds_servers: [{ server_uri: server, channel_creds: [{ type: "insecure" }], server_features: ["xds_v3"] }],
+    node: { id: `sidecar~127.0.0.1~${pod}.${namespace}~${namespace}.svc.cluster.local`, cluster: `${pod}.${namespace}`, locality: {}, metadata: { GENERATOR: "grpc" } },
+  });
+}
+
 export class Outbound {
   private readonly clients = new Map<string, grpc.Client>();
   private readonly turn = new Map<string, number>();
@@ -58,6 +80,8 @@ export class Outbound {
     private readonly telemetry: MeshTelemetry,
     /** The calling workload; undefined for traffic from outside the mesh. */
     private readonly source: Peer | undefined,
+    /** The calling workload's pod: its identity as an xDS client (outside the mesh: the process's shared client). */
+    private readonly pod?: string,
   ) {}
 
   call<T = Record<string, unknown>>(app: BookinfoApp, request: object): Promise<CallResult<T>> {
@@ -130,7 +154,9 @@ export class Outbound {
   private cached(target: string): grpc.Client {
     let c = this.clients.get(target);
     if (!c) {
-      c = new grpc.Client(target, grpc.credentials.createInsecure());
+      const server = demoXdsServer();
+      const own = target.startsWith("xds:") && server && this.pod && this.source ? { [BOOTSTRAP_OPTION]: workloadBootstrap(server, this.pod, this.source.namespace) } : {};
+      c = new grpc.Client(target, grpc.credentials.createInsecure(), own);
       this.clients.set(target, c);
     }
     return c;

@@ -18,6 +18,8 @@ export interface WorkloadOptions {
   host: string;
   registry: MeshRegistry;
   telemetry: MeshTelemetry;
+  /** Its pod's name: its identity as an xDS client. */
+  pod?: string;
   /** Fraction of requests this workload fails with UNAVAILABLE (the demo makes ratings flaky). */
   errorRate: number;
   random: () => number;
@@ -33,7 +35,7 @@ export class DemoWorkload {
 
   constructor(private readonly opts: WorkloadOptions) {
     this.name = workloadName(opts.def);
-    this.outbound = new Outbound(opts.registry, opts.telemetry, opts.self);
+    this.outbound = new Outbound(opts.registry, opts.telemetry, opts.self, opts.pod);
   }
 
   async start(): Promise<number> {
