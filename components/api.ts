@@ -51,4 +51,7 @@ export const queryKeys = {
   graph: (p: { namespaces: string[]; graphType: string; duration: string; idle: boolean; responseTime: string }) => ["graph", { ...p, namespaces: [...p.namespaces].sort() }] as const,
   graphLatency: (id: string, duration: string) => ["graph-latency", id, duration] as const,
   graphSeries: (id: string, minutes: number) => ["graph-series", id, minutes] as const,
+  /** Intents, all or of one service; ["intents"] is the prefix every apply invalidates. */
+  intents: (p: { namespace?: string; target?: string } = {}) => ["intents", p] as const,
+  limiters: () => ["limiters"] as const,
 };

@@ -165,3 +165,17 @@ test("nodes are reached by keyboard: arrows move between them, Enter opens one",
   await page.keyboard.press("Escape");
   await expect(panel).toBeHidden();
 });
+
+test("badges show what is in force: a fault on details marks its nodes and the edges into it", async ({ page }) => {
+  const current = await (await page.request.get("/api/intents?namespace=default&target=details&kind=fault-injection")).json();
+  const put = await page.request.put("/api/intents", {
+    data: { intent: { kind: "fault-injection", namespace: "default", target: "details", spec: { match: [{ headers: { "end-user": { exact: "nobody" } } }], delay: { fixedDelay: "1s", percentage: 1 } } }, expectedRevision: current.intents[0]?.revision ?? 0 },
+  });
+  expect(put.status()).toBe(200);
+  await openGraph(page);
+  await expect.poll(() => page.evaluate(() => window.sextantGraph!.label("wl:default:details-v1")), { timeout: 40_000 }).toContain("⚡");
+  expect(await page.evaluate(() => window.sextantGraph!.label("wl:default:ratings-v1"))).not.toContain("⚡");
+  const into = (await page.evaluate(() => window.sextantGraph!.edgeIds())).find((e) => e.includes(">wl:default:details-v1>"))!;
+  expect(await page.evaluate((e) => window.sextantGraph!.label(e), into)).toMatch(/^⚡/);
+  await expect(page.getByLabel("Legend")).toContainText("⚡ fault injection");
+});

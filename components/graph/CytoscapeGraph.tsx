@@ -50,6 +50,8 @@ interface Props {
   onSelect(selection: Selection | null): void;
   /** When this changes (graph type, namespaces), the view is fitted to the next graph drawn. */
   fitKey?: string;
+  /** What is in force per node id (badge kinds, see badges.ts). */
+  badges?: Map<string, string[]>;
 }
 
 /** Read-only hooks for tests and benchmarks (window.sextantGraph). */
@@ -57,6 +59,8 @@ export interface GraphProbe {
   nodeIds(): string[];
   edgeIds(): string[];
   position(id: string): Point | undefined;
+  /** The label a node or edge shows (badges included). */
+  label(id: string): string | undefined;
   /** Page coordinates of a node's centre or an edge's midpoint. */
   clientPoint(id: string): Point | undefined;
   layoutMs: number;
@@ -69,7 +73,9 @@ declare global {
   }
 }
 
-export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function CytoscapeGraph({ graph, edgeLabels, layout, highlight, selected, onSelect, fitKey }, ref) {
+const NO_BADGES = new Map<string, string[]>();
+
+export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function CytoscapeGraph({ graph, edgeLabels, layout, highlight, selected, onSelect, fitKey, badges = NO_BADGES }, ref) {
   const container = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core | null>(null);
   const positions = useRef(new Map<string, Point>());
@@ -87,6 +93,8 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
   graphRef.current = graph;
   selectedRef.current = selected;
   fitKeyRef.current = fitKey;
+  const badgesRef = useRef(badges);
+  badgesRef.current = badges;
 
   const finishLayout = (cy: Core, started: number) => {
     fitToPositions(cy, positions.current);
@@ -150,6 +158,10 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
           const el = cy!.getElementById(id);
           return el.nonempty() && el.isNode() ? { ...el.position() } : undefined;
         },
+        label: (id) => {
+          const el = cy!.getElementById(id);
+          return el.nonempty() ? String(el.data("label") ?? "") : undefined;
+        },
         clientPoint: (id) => {
           const el = cy!.getElementById(id);
           if (el.empty()) return undefined;
@@ -186,7 +198,7 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
 
   /** Brings cytoscape's elements in line with the graph, moving nothing that was already placed. */
   const sync = (cy: Core, g: Graph, mode: EdgeLabelMode, first: boolean) => {
-    const next = toElements(g, mode);
+    const next = toElements(g, mode, badgesRef.current);
     // Large graphs: straight edges (bezier geometry for thousands of edges costs seconds here).
     const curve = g.edges.length > LARGE_GRAPH_EDGES ? "straight" : "bezier";
     if (curveRef.current !== curve) {
@@ -247,7 +259,7 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
     const cy = cyRef.current;
     if (cy) sync(cy, graph, edgeLabels, false);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [graph, edgeLabels]);
+  }, [graph, edgeLabels, badges]);
 
   useEffect(() => {
     if (layoutRef.current === layout) return;

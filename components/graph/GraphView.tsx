@@ -9,6 +9,7 @@ import { ApiError, getJson, queryKeys } from "../api";
 import { download } from "../download";
 import { useSlashToFocus } from "../useSlashToFocus";
 import { CytoscapeGraph, type CytoscapeGraphHandle, LARGE_GRAPH_EDGES, type Selection } from "./CytoscapeGraph";
+import { BADGES, type InForce, nodeBadges } from "./badges";
 import { EDGE_LABEL_MODES, type EdgeLabelMode, findableEdge, findableNode } from "./elements";
 import { parseFind } from "./find";
 import { GraphSidePanel } from "./GraphSidePanel";
@@ -65,6 +66,9 @@ export function GraphView() {
   const edgeLabels: EdgeLabelMode = opts.edgeLabelsChosen ?? (lastEdgeCount > LARGE_GRAPH_EDGES ? "none" : "rate");
 
   const services = useQuery({ queryKey: queryKeys.services([]), queryFn: ({ signal }) => getJson<ServiceList>("/api/services", signal) });
+  // What is in force, for the badges: intents and SmartLimiters (a failure leaves the graph without badges).
+  const intents = useQuery({ queryKey: queryKeys.intents(), queryFn: ({ signal }) => getJson<{ intents: InForce[] }>("/api/intents", signal), refetchInterval: 30_000 });
+  const limiters = useQuery({ queryKey: queryKeys.limiters(), queryFn: ({ signal }) => getJson<{ limiters: { namespace: string; name: string }[] }>("/api/limiters", signal), refetchInterval: 30_000 });
   const allNamespaces = services.data?.namespaces ?? [];
 
   // Response times read Prometheus's histograms, the costliest part of a graph: only when shown.
@@ -92,6 +96,10 @@ export function GraphView() {
     for (const e of data.edges) if (findResult.test(findableEdge(e, labels))) hits.add(e.id);
     return hits;
   }, [data, findResult]);
+  const badges = useMemo(() => {
+    const inForce: InForce[] = [...(intents.data?.intents ?? []), ...(limiters.data?.limiters ?? []).map((l) => ({ namespace: l.namespace, target: l.name, kind: "rate-limit" }))];
+    return data ? nodeBadges(data.nodes, inForce) : new Map<string, string[]>();
+  }, [data, intents.data, limiters.data]);
 
   const clearSelection = useCallback(() => setSelection(null), []);
   useSlashToFocus(findRef, clearSelection);
@@ -255,7 +263,7 @@ export function GraphView() {
                 {opts.idle ? "" : "Tick “Show idle” to see services without traffic."}
               </div>
             )}
-            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} fitKey={`${opts.graphType}|${opts.namespaces.join(",")}`} />
+            <CytoscapeGraph ref={graphRef} graph={data} edgeLabels={edgeLabels} layout={opts.layout} highlight={highlight} selected={selection} onSelect={setSelection} fitKey={`${opts.graphType}|${opts.namespaces.join(",")}`} badges={badges} />
             <Legend />
           </div>
           {selection && <GraphSidePanel graph={data} selection={selection} duration={opts.duration} refreshMs={refreshMs} onClose={() => setSelection(null)} />}
@@ -278,6 +286,14 @@ function Legend() {
       <span>△ service</span>
       <span>◇ unknown</span>
       <span>- - TCP</span>
+      <span title="What is in force on a service (its nodes, and the edges into it for routing changes)">
+        in force:{" "}
+        {Object.values(BADGES).map((b) => (
+          <span key={b.label} className="badge-key">
+            {b.glyph} {b.label}
+          </span>
+        ))}
+      </span>
     </div>
   );
 }

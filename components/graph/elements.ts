@@ -1,5 +1,6 @@
 import type { ElementDefinition } from "cytoscape";
 import type { Graph, GraphEdge, GraphNode } from "@/server/metrics/graph/types";
+import { edgeBadgeKinds, glyphs } from "./badges";
 import type { Findable } from "./find";
 
 /** Graph JSON -> cytoscape elements, with the label each edge shows in the chosen mode. */
@@ -32,10 +33,11 @@ export function edgeLabel(e: GraphEdge, mode: EdgeLabelMode): string {
   }
 }
 
-export function toElements(graph: Graph, mode: EdgeLabelMode): ElementDefinition[] {
+export function toElements(graph: Graph, mode: EdgeLabelMode, badges: Map<string, string[]> = new Map()): ElementDefinition[] {
   const maxRps = Math.max(1, ...graph.edges.map((e) => e.rps));
+  const edgeMark = (e: GraphEdge) => glyphs(edgeBadgeKinds(badges.get(e.target)));
   return [
-    ...graph.nodes.map((n) => ({ group: "nodes" as const, data: { ...nodeData(n) } })),
+    ...graph.nodes.map((n) => ({ group: "nodes" as const, data: { ...nodeData(n), ...(badges.get(n.id) ? { label: `${n.label}\n${glyphs(badges.get(n.id)!)}`, badges: badges.get(n.id)!.join(",") } : {}) } })),
     ...graph.edges.map((e) => ({
       group: "edges" as const,
       data: {
@@ -45,7 +47,7 @@ export function toElements(graph: Graph, mode: EdgeLabelMode): ElementDefinition
         health: e.health,
         protocol: e.protocol,
         isIdle: e.isIdle ?? false,
-        label: edgeLabel(e, mode),
+        label: [edgeMark(e), edgeLabel(e, mode)].filter(Boolean).join(" "),
         width: e.protocol === "tcp" ? 2 : 1.5 + 3.5 * (Math.log1p(e.rps) / Math.log1p(maxRps)),
       },
     })),

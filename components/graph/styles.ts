@@ -82,6 +82,8 @@ export const graphStyles: StylesheetJson = [
   { selector: "edge[?isIdle]", style: { "line-style": "dotted", opacity: 0.6 } },
   { selector: ":selected", style: { "overlay-color": "#2358c9", "overlay-opacity": 0.18, "overlay-padding": 6 } },
   { selector: ".dim", style: { opacity: 0.15 } },
+  // Badges of what is in force go on a second label line.
+  { selector: "node[badges]", style: { "text-wrap": "wrap", "line-height": 1.3 } },
   { selector: "node.focused", style: { "outline-width": 3, "outline-color": "#2358c9", "outline-offset": 4, "underlay-color": "#2358c9", "underlay-opacity": 0.25, "underlay-padding": 8 } },
   { selector: "node.match", style: { "border-width": 5, "underlay-color": "#ffd54a", "underlay-opacity": 0.6, "underlay-padding": 6 } },
   { selector: "edge.match", style: { "underlay-color": "#ffd54a", "underlay-opacity": 0.6, "underlay-padding": 4 } },
