@@ -1,6 +1,9 @@
-import { redirect } from "next/navigation";
+import type { Metadata } from "next";
+import { Overview } from "@/components/Overview";
 
-// The graph is the natural landing page once it exists; until then, Services.
+export const metadata: Metadata = { title: "Overview" };
+
+/** The home page: the mesh at a glance (services by health, error edges, recent changes, proxies out of sync). */
 export default function Home() {
-  redirect("/services");
+  return <Overview />;
 }

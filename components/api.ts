@@ -54,4 +54,7 @@ export const queryKeys = {
   /** Intents, all or of one service; ["intents"] is the prefix every apply invalidates. */
   intents: (p: { namespace?: string; target?: string } = {}) => ["intents", p] as const,
   limiters: () => ["limiters"] as const,
+  detailMetrics: (kind: string, namespace: string, name: string, minutes: number) => ["detail-metrics", kind, namespace, name, minutes] as const,
+  proxies: () => ["proxies"] as const,
+  objects: () => ["objects"] as const,
 };

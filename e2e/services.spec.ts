@@ -2,9 +2,8 @@ import { expect, test } from "@playwright/test";
 
 const DEMO_WORKLOADS = ["productpage-v1", "details-v1", "reviews-v1", "reviews-v2", "reviews-v3", "ratings-v1"];
 
-test("the console opens on the Services page and shows the demo mesh's six workloads", async ({ page }) => {
-  await page.goto("/");
-  await expect(page).toHaveURL(/\/services$/);
+test("the Services page shows the demo mesh's six workloads", async ({ page }) => {
+  await page.goto("/services");
   await expect(page.getByRole("heading", { name: "Services", level: 1 })).toBeVisible();
   await expect(page.getByRole("link", { name: "Services" })).toHaveAttribute("aria-current", "page");
 

@@ -25,6 +25,7 @@ export {
   servePreview,
   serveRollback,
 } from "./intents/api";
+export { detailParams, detailQuery, serveDetailMetrics } from "./metrics/detail-api";
 export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";
 export {
   LIMITER_BODY_LIMIT,

@@ -35,6 +35,8 @@ function useGraphOptions() {
     edgeLabelsChosen: (get("edgeLabels", "") in EDGE_LABEL_MODES ? get("edgeLabels", "") : undefined) as EdgeLabelMode | undefined,
     layout: (get("layout", "") in LAYOUT_LABELS ? get("layout", "") : "layered") as LayoutName,
     idle: params.get("idle") === "true",
+    /** A node to select (and so centre) on arrival, e.g. from a detail page. */
+    focus: params.get("focus") ?? undefined,
   };
   const set = useCallback(
     (patch: Partial<Record<keyof typeof options | "edgeLabels", string | boolean | string[]>>) => {
@@ -55,7 +57,7 @@ export function GraphView() {
   const [opts, setOpts] = useGraphOptions();
   const [paused, setPaused] = useState(false);
   const [find, setFind] = useState("");
-  const [selection, setSelection] = useState<Selection | null>(null);
+  const [selection, setSelection] = useState<Selection | null>(() => (opts.focus ? { kind: "node", id: opts.focus } : null));
   const graphRef = useRef<CytoscapeGraphHandle>(null);
   const findRef = useRef<HTMLInputElement>(null);
   const ids = { type: useId(), ns: useId(), dur: useId(), refresh: useId(), labels: useId(), layout: useId(), find: useId() };

@@ -10,6 +10,7 @@ import type { ServiceList } from "@/server/mesh/catalog";
 import type { Graph } from "@/server/metrics/graph/types";
 import { ApiError, getJson, queryKeys } from "../api";
 import { sendJson } from "../api-write";
+import { ServiceOverview } from "../detail/ServiceOverview";
 import { FORM_PATHS, FieldIssues, INTENT_FORMS } from "./IntentForms";
 import { ErrorBox, HistoryPanel, PreviewPanel, specPath, usePreview } from "./IntentPanels";
 import { type ShiftResult, TrafficShiftCard } from "./TrafficShiftCard";
@@ -80,9 +81,10 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
         <h1 id="page-title">{name}</h1>
         <span className="muted mono small">{service.hostname}</span>
         <div className="spacer" />
-        <Link href={`/graph?namespaces=${namespace}&graphType=versionedApp`}>Graph</Link>
         <Link href={`/intents?namespace=${namespace}&target=${name}`}>Intents</Link>
       </header>
+      <ServiceOverview service={service} />
+      <h2 className="section-title">Traffic management</h2>
       <TrafficShiftCard
         key={`${byKind.get("traffic-shift")?.revision ?? 0}`}
         namespace={namespace}
