@@ -9,6 +9,8 @@ async function openGraph(page: Page, query = "graphType=workload") {
   await expect
     .poll(async () => page.evaluate(() => window.sextantGraph?.edgeIds().length ?? 0), { timeout: 40_000, message: "graph edges drawn" })
     .toBeGreaterThanOrEqual(7);
+  // The first layout has settled (small graphs: ELK's answer applied), so positions read now stay.
+  await expect.poll(() => page.getByTestId("graph-canvas").getAttribute("data-layout-engine"), { timeout: 20_000 }).not.toBeNull();
 }
 
 test("renders the demo's nodes and edges", async ({ page }) => {
@@ -178,4 +180,15 @@ test("badges show what is in force: a fault on details marks its nodes and the e
   const into = (await page.evaluate(() => window.sextantGraph!.edgeIds())).find((e) => e.includes(">wl:default:details-v1>"))!;
   expect(await page.evaluate((e) => window.sextantGraph!.label(e), into)).toMatch(/^⚡/);
   await expect(page.getByLabel("Legend")).toContainText("⚡ fault injection");
+});
+
+test("a small graph is laid out by ELK (compound-aware, in a worker) with the entry point on the left", async ({ page }) => {
+  await openGraph(page, "graphType=versionedApp");
+  await page.getByRole("button", { name: "Re-layout" }).click();
+  await expect.poll(() => page.getByTestId("graph-canvas").getAttribute("data-layout-engine"), { timeout: 20_000 }).toBe("elk");
+  const xs = await page.evaluate(() => Object.fromEntries(window.sextantGraph!.nodeIds().map((id) => [id, window.sextantGraph!.position(id)!.x])));
+  expect(xs.unknown).toBe(Math.min(...Object.values(xs)));
+  // Callers left of what they call.
+  expect(xs["va:default:productpage:v1"]!).toBeLessThan(xs["va:default:reviews:v2"]!);
+  expect(xs["va:default:reviews:v2"]!).toBeLessThan(xs["va:default:ratings:v1"]!);
 });

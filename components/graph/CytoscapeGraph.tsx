@@ -4,9 +4,12 @@ import type { Core, ElementDefinition, EventObject, NodeSingular } from "cytosca
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
 import type { Graph } from "@/server/metrics/graph/types";
 import { type EdgeLabelMode, toElements } from "./elements";
-import { type Point, layeredLayout, placeNewNodes } from "./layered";
+import { elkLayout } from "./elk";
+import { ELK_MAX_NODES } from "./elk-graph";
+import { type Point, placeNewNodes } from "./layered";
 import { type LayoutName, layoutOptions } from "./layouts";
 import { graphStyles } from "./styles";
+import { fitToPositions, keepInView, layered } from "./viewport";
 
 /**
  * The one place that creates and drives a cytoscape instance. The page above
@@ -24,6 +27,7 @@ import { graphStyles } from "./styles";
  */
 const libraries =
   typeof window === "undefined" ? undefined : Promise.all([import("cytoscape"), import("cytoscape-fcose")]);
+
 
 /** Above this many edges, edges are drawn straight. */
 export const LARGE_GRAPH_EDGES = 400;
@@ -96,6 +100,34 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
   const badgesRef = useRef(badges);
   badgesRef.current = badges;
 
+  /** Full layouts started; an ELK answer for an older one (or after a drag) is dropped. */
+  const layoutRun = useRef(0);
+  /**
+   * For graphs up to ELK_MAX_NODES: ELK's compound-aware layered layout, in a
+   * Web Worker, replaces the quick layered positions when it answers (the
+   * graph is drawn at once, then settles). Larger graphs keep layered.ts.
+   */
+  const refineWithElk = (cy: Core, g: Graph, started: number) => {
+    const leaves = g.nodes.filter((n) => n.kind !== "box").length;
+    if (leaves === 0 || leaves > ELK_MAX_NODES) {
+      container.current?.setAttribute("data-layout-engine", "layered");
+      return;
+    }
+    const run = layoutRun.current;
+    elkLayout(g).then(
+      ({ positions: placed, computeMs }) => {
+        if (run !== layoutRun.current || cyRef.current !== cy || graphRef.current !== g) return;
+        cy.batch(() => placed.forEach((p, id) => cy.getElementById(id).nonempty() && cy.getElementById(id).position(p)));
+        placed.forEach((p, id) => positions.current.set(id, p));
+        fitToPositions(cy, positions.current);
+        container.current?.setAttribute("data-layout-engine", "elk");
+        container.current?.setAttribute("data-elk-ms", String(Math.round(performance.now() - started)));
+        container.current?.setAttribute("data-elk-compute-ms", String(Math.round(computeMs)));
+      },
+      () => container.current?.setAttribute("data-layout-engine", "layered"),
+    );
+  };
+
   const finishLayout = (cy: Core, started: number) => {
     fitToPositions(cy, positions.current);
     const ms = Math.round(performance.now() - started);
@@ -117,10 +149,12 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       });
       finishLayout(cy, started);
     };
+    layoutRun.current++;
     if (name === "layered") {
       const placed = layered(graphRef.current);
       cy.batch(() => cy.nodes().forEach((n) => void (n.isParent() ? undefined : n.position(placed.get(n.id()) ?? { x: 0, y: 0 }))));
       done();
+      refineWithElk(cy, graphRef.current, started);
     } else {
       const l = cy.elements().layout(layoutOptions(name, cy.nodes().length));
       l.one("layoutstop", done);
@@ -150,6 +184,7 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       });
       cy.on("dragfree", "node", (e: EventObject) => {
         positions.current.set(e.target.id(), { ...e.target.position() });
+        layoutRun.current++; // a layout still running must not move what the operator placed
       });
       probe.current = {
         nodeIds: () => cy!.nodes().filter((n) => !n.isParent()).map((n) => n.id()),
@@ -212,6 +247,8 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
       cy.add(next.map((el) => (el.group === "nodes" && el.data.kind !== "box" ? { ...el, position: placed.get(el.data.id!) ?? { x: 0, y: 0 } } : el)));
       placed.forEach((p, id) => positions.current.set(id, p));
       finishLayout(cy, started);
+      layoutRun.current++;
+      refineWithElk(cy, g, started);
       return;
     }
     const wanted = new Set(next.map((el) => el.data.id!));
@@ -361,63 +398,3 @@ export const CytoscapeGraph = forwardRef<CytoscapeGraphHandle, Props>(function C
     </>
   );
 });
-
-/** Pans, without zooming, so a node or edge is inside the canvas with a margin. */
-function keepInView(cy: Core, id: string): void {
-  const el = cy.getElementById(id);
-  if (el.empty()) return;
-  const p = el.isNode() ? el.renderedPosition() : (el as unknown as { renderedMidpoint(): Point }).renderedMidpoint();
-  const margin = 60;
-  const w = cy.width();
-  const h = cy.height();
-  if (p.x >= margin && p.x <= w - margin && p.y >= margin && p.y <= h - margin) return;
-  const pan = cy.pan();
-  cy.pan({ x: pan.x + (w / 2 - p.x), y: pan.y + (h / 2 - p.y) });
-}
-
-/**
- * Fits the view to the nodes' known positions. cy.fit() asks cytoscape for
- * the bounding box of every element, which forces style and label measurement
- * of the whole graph at once (over a second for 4,000 elements here); the
- * positions are already known, so the viewport is computed from them.
- */
-function fitToPositions(cy: Core, all: Map<string, Point>): void {
-  // Only nodes on the canvas now (positions of nodes from another graph type are kept for their return).
-  const positions = [...all].filter(([id]) => cy.getElementById(id).nonempty()).map(([, p]) => p);
-  if (positions.length === 0) {
-    cy.fit(undefined, 30);
-    return;
-  }
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of positions) {
-    minX = Math.min(minX, p.x);
-    maxX = Math.max(maxX, p.x);
-    minY = Math.min(minY, p.y);
-    maxY = Math.max(maxY, p.y);
-  }
-  // Room for node size, labels and the padding of namespace/app boxes.
-  const margin = 90;
-  const w = maxX - minX + 2 * margin;
-  const h = maxY - minY + 2 * margin;
-  const zoom = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), 1.5, cy.width() / w, cy.height() / h));
-  cy.viewport({ zoom, pan: { x: cy.width() / 2 - zoom * (minX + maxX) / 2, y: cy.height() / 2 - zoom * (minY + maxY) / 2 } });
-}
-
-function layered(g: Graph): Map<string, Point> {
-  const leaves = g.nodes.filter((n) => n.kind !== "box");
-  // Nodes without a namespace (unknown sources/destinations) have no box: they
-  // sit in the band of the first namespace they talk to, next to their traffic.
-  const nsOf = new Map(leaves.map((n) => [n.id, n.namespace]));
-  const bandOf = (n: (typeof leaves)[number]) => {
-    if (n.namespace !== "unknown") return n.namespace;
-    const e = g.edges.find((x) => x.source === n.id || x.target === n.id);
-    return (e && nsOf.get(e.source === n.id ? e.target : e.source)) ?? n.namespace;
-  };
-  return layeredLayout(
-    leaves.map((n) => ({ id: n.id, group: bandOf(n), subgroup: n.app })),
-    g.edges.map((e) => ({ source: e.source, target: e.target })),
-  );
-}

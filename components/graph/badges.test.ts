@@ -23,7 +23,7 @@ describe("badges of what is in force", () => {
       "va:default:reviews:v2": ["traffic-shift", "circuit-breaking"],
       "wl:default:ratings-v1": ["rate-limit"],
     });
-    expect(glyphs(b.get("svc:default:reviews")!)).toBe("⇄ ⛨");
+    expect(glyphs(b.get("svc:default:reviews")!)).toBe("⇄ ⊘");
   });
   it("edges into a service carry only what steers requests", () => {
     expect(edgeBadgeKinds(["traffic-shift", "circuit-breaking", "fault-injection", "rate-limit"])).toEqual(["traffic-shift", "fault-injection"]);

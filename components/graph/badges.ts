@@ -9,9 +9,9 @@ export const BADGES: Record<string, { glyph: string; label: string }> = {
   "traffic-shift": { glyph: "⇄", label: "traffic shift" },
   "request-routing": { glyph: "↳", label: "request routing" },
   "fault-injection": { glyph: "⚡", label: "fault injection" },
-  "timeouts-retries": { glyph: "⏱", label: "timeouts/retries" },
-  "circuit-breaking": { glyph: "⛨", label: "circuit breaker" },
-  mirroring: { glyph: "⧉", label: "mirroring" },
+  "timeouts-retries": { glyph: "◷", label: "timeouts/retries" },
+  "circuit-breaking": { glyph: "⊘", label: "circuit breaker" },
+  mirroring: { glyph: "⇉", label: "mirroring" },
   "load-balancer": { glyph: "⚖", label: "load balancer" },
   "rate-limit": { glyph: "◔", label: "rate limit" },
 };

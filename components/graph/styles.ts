@@ -65,13 +65,14 @@ export const graphStyles: StylesheetJson = [
       "target-arrow-color": HEALTH_COLORS.healthy!,
       "arrow-scale": 0.9,
       label: "data(label)",
-      "font-size": 9,
+      "font-size": 10,
       color: "#39414f",
       "text-background-color": "#ffffff",
       "text-background-opacity": 0.85,
       "text-background-padding": "2px",
       "text-rotation": "autorotate",
-      "min-zoomed-font-size": 7,
+      // Hidden rather than drawn too small to read.
+      "min-zoomed-font-size": 8,
     },
   },
   ...(["degraded", "failure", "idle", "na"] as const).map((h) => ({
