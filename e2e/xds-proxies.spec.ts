@@ -91,3 +91,14 @@ test("LEAST_REQUEST on reviews: proxyless clients get round robin, stay SYNCED a
   const demo = page.getByTestId("proxy-sidecar~127.0.0.1~sextant-demo.default~default.svc.cluster.local");
   await expect(demo.getByTestId("sync-cluster")).toContainText("SYNCED");
 });
+
+test("the Proxies page lists each demo workload: six sidecars (inbound) with their own state, proxyless clients labelled as such", async ({ page }) => {
+  await page.goto("/proxies");
+  for (const w of ["productpage-v1", "details-v1", "reviews-v1", "reviews-v2", "reviews-v3", "ratings-v1"]) {
+    const sidecar = page.locator(`[data-testid^="proxy-sidecar~127.0.0.1~${w}-"]`).filter({ hasText: "demo workload sidecar" });
+    await expect(sidecar.first().getByTestId("sync-listener")).toContainText("SYNCED", { timeout: 20_000 });
+  }
+  for (const w of ["productpage-v1", "reviews-v2", "reviews-v3"]) {
+    await expect(page.locator(`[data-testid^="proxy-sidecar~127.0.0.1~${w}-"]`).filter({ hasText: "proxyless gRPC" }).first()).toBeVisible({ timeout: 20_000 });
+  }
+});
