@@ -46,4 +46,21 @@ describe("the graph in ELK's compound layered layout", () => {
     }
     expect(elkPositions(await new ELK().layout(toElkGraph(graph)))).toEqual(p);
   });
+
+  it("versioned-app graphs: app boxes inside the namespace box follow the calls between their versions", async () => {
+    const appBox = (app: string): GraphNode => ({ id: `box:app:default:${app}`, kind: "box", boxType: "app", label: app, namespace: "default", parent: "box:ns:default", health: "healthy", traffic: {} as GraphNode["traffic"] }) as GraphNode;
+    const va = (app: string, v: string) => leaf(`va:default:${app}:${v}`, "default", `box:app:default:${app}`, { kind: "versionedApp" });
+    const g: Graph = {
+      nodes: [leaf("unknown", "unknown", undefined, { kind: "unknown" }), box("box:ns:default", "default"), ...["details", "productpage", "ratings", "reviews"].map(appBox), va("productpage", "v1"), va("details", "v1"), va("reviews", "v1"), va("reviews", "v2"), va("ratings", "v1")],
+      edges: [
+        ["unknown", "va:default:productpage:v1"],
+        ["va:default:productpage:v1", "va:default:details:v1"],
+        ["va:default:productpage:v1", "va:default:reviews:v1"],
+        ["va:default:productpage:v1", "va:default:reviews:v2"],
+        ["va:default:reviews:v2", "va:default:ratings:v1"],
+      ].map(([source, target]) => ({ id: `${source}>${target}`, source, target })) as Graph["edges"],
+    } as Graph;
+    const p = elkPositions(await new ELK().layout(toElkGraph(g)));
+    for (const e of g.edges) expect(p.get(e.target)!.x, e.id).toBeGreaterThan(p.get(e.source)!.x);
+  });
 });

@@ -41,15 +41,65 @@ export function toElkGraph(g: Graph): ElkNode {
     const entry = n.isIngress || n.id === "unknown" || n.namespace === "unknown";
     byId.set(n.id, { id: n.id, ...NODE, ...(entry ? { layoutOptions: { "elk.layered.layering.layerConstraint": "FIRST" } } : {}) });
   }
-  const root: ElkNode = { id: "root", layoutOptions: ROOT_OPTIONS, children: [], edges: [] };
+  const root: ElkNode = { id: "root", layoutOptions: ROOT_OPTIONS, children: [] };
   for (const n of [...boxes, ...leaves]) {
     const parent = n.parent && byId.has(n.parent) ? byId.get(n.parent)! : root;
     parent.children!.push(byId.get(n.id)!);
   }
+  // Laid out box by box (SEPARATE_CHILDREN), ELK only weighs the edges a box holds between its own
+  // children. So each call between two nodes becomes an edge between their ancestors that are
+  // siblings (two app boxes, two namespace boxes, or the nodes themselves), held by the box (or
+  // root) that contains both: what calls what then orders the boxes as well as the nodes.
+  const parent = new Map(g.nodes.map((n) => [n.id, n.parent && byId.has(n.parent) ? n.parent : "root"]));
+  const chain = (id: string) => {
+    const out = [id];
+    for (let p = parent.get(id); p && p !== "root"; p = parent.get(p)) out.unshift(p);
+    return ["root", ...out];
+  };
   const known = new Set(leaves.map((n) => n.id));
-  root.edges = g.edges
-    .filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target)
-    .map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.source], targets: [e.target] }));
+  // Between boxes, the calls are summed by traffic; the heaviest are kept as long as they add no
+  // cycle, at most 3 per box: enough to order the boxes by their main flows (ELK's cost grows fast
+  // with dense cyclic edges between few nodes: 306 between 20 namespaces took 1.5 s, this < 0.5 s).
+  const between = new Map<string, { holder: string; from: string; to: string; weight: number }>();
+  for (const e of [...g.edges].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (!known.has(e.source) || !known.has(e.target) || e.source === e.target) continue;
+    const a = chain(e.source);
+    const b = chain(e.target);
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    const [holder, from, to] = [a[i - 1]!, a[i]!, b[i]!];
+    const key = `${from}>${to}`;
+    const x = between.get(key) ?? { holder, from, to, weight: 0 };
+    x.weight += Math.max(e.rps, 1e-6);
+    between.set(key, x);
+  }
+  const boxIds = new Set(boxes.map((b) => b.id));
+  const kept = new Map<string, string[]>(); // from -> to, of box edges kept (for the cycle check)
+  const reaches = (from: string, to: string): boolean => {
+    const stack = [from];
+    const visited = new Set<string>();
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n === to) return true;
+      if (visited.has(n)) continue;
+      visited.add(n);
+      stack.push(...(kept.get(n) ?? []));
+    }
+    return false;
+  };
+  const perHolder = new Map<string, number>();
+  const ordered = [...between.values()].sort((x, y) => y.weight - x.weight || (`${x.from}>${x.to}` < `${y.from}>${y.to}` ? -1 : 1));
+  for (const x of ordered) {
+    const box = x.holder === "root" ? root : byId.get(x.holder)!;
+    if (boxIds.has(x.from) || boxIds.has(x.to)) {
+      const cap = 3 * (box.children?.length ?? 1);
+      if ((perHolder.get(x.holder) ?? 0) >= cap || reaches(x.to, x.from)) continue;
+      perHolder.set(x.holder, (perHolder.get(x.holder) ?? 0) + 1);
+      kept.set(x.from, [...(kept.get(x.from) ?? []), x.to]);
+    }
+    (box.edges ??= []).push({ id: `${x.from}>${x.to}`, sources: [x.from], targets: [x.to] });
+  }
+  for (const b of [root, ...byId.values()]) b.edges?.sort((p, q) => (p.id < q.id ? -1 : 1));
   return root;
 }
 
