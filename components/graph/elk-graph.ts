@@ -1,4 +1,4 @@
-import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import type { ElkNode } from "elkjs/lib/elk-api";
 import type { Graph } from "@/server/metrics/graph/types";
 import type { Point } from "./layered";
 
