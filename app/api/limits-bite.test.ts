@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "@/server/runtime";
 import { startDemoRuntime } from "@/server/testing/demo-runtime";
@@ -9,24 +11,8 @@ import { GET as list, PUT as apply } from "./limiters/route";
  * the local rate limit on it (RESOURCE_EXHAUSTED, HTTP 429 and flag RL in
  * telemetry); the Rate limits API says who enforces it and how much it refused.
  */
-const LIMITER = `apiVersion: microservice.slime.io/v1alpha2
-kind: SmartLimiter
-metadata:
-  name: reviews
-  namespace: default
-spec:
-  sets:
-    _base:
-      descriptor:
-      - action:
-          fill_interval:
-            seconds: 60
-          quota: '60'
-          strategy: 'single'
-        condition: 'true'
-        target:
-          port: 9080
-`;
+/** Slime's example (server/limiter/testdata), at 60 calls a minute per pod. */
+const LIMITER = fs.readFileSync(path.join(process.cwd(), "server/limiter/testdata/01-single-inbound.yaml"), "utf8").replace("quota: '100'", "quota: '60'");
 
 /** Calls to reviews refused by a rate limit so far, as the destination (reviews' sidecar) reported them. */
 async function refused(rt: Runtime): Promise<{ total: number; code429: number }> {
