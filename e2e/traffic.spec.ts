@@ -22,6 +22,7 @@ test("drag the reviews sliders to 20/30/50, preview, apply, see history, roll ba
 
   // Drag v1's slider towards 20%: the others follow and the total stays 100.
   const slider = page.getByLabel("Weight of v1");
+  await slider.scrollIntoViewIfNeeded(); // below the service's overview
   const box = (await slider.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.34, box.y + box.height / 2);
   await page.mouse.down();

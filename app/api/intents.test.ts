@@ -52,7 +52,9 @@ describe("intents API", () => {
   it("refuses a second intent of the same kind on the same service (409)", async () => {
     const res = await apply(json("PUT", "/api/intents", { intent: shift([["v1", 100]]), expectedRevision: 0 }));
     expect(res.status).toBe(409);
-    expect((await res.json()).error.message).toContain("already exists");
+    const message = (await res.json()).error.message;
+    expect(message).toContain("already exists");
+    expect(message).toMatch(/revision \d+ is in force now/);
   });
 
   it("revises with the current revision, and refuses a stale one with 409, storing nothing", async () => {

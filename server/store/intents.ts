@@ -64,7 +64,9 @@ export async function createIntent(db: Db, target: IntentTarget, first: WriteRev
     });
   } catch (e) {
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
-      throw new ConflictError(`a ${describeTarget(target)} already exists`);
+      // Someone created it first: say which revision is in force, as a stale revise does.
+      const now = await db.intent.findUnique({ where: { kind_namespace_target: target }, select: { revision: true } }).catch(() => null);
+      throw new ConflictError(`the ${describeTarget(target)} already exists: this change was based on none, revision ${now?.revision ?? 1} is in force now`);
     }
     throw e;
   }
