@@ -268,3 +268,25 @@ describe("SmartLimiter -> EnvoyFilter", () => {
     expect(config.descriptors).toHaveLength(2);
   });
 });
+
+describe("SmartLimiters as Slime accepts them (issue 13, point 6, first forms)", () => {
+  it("camelCase field names as well as snake_case (Slime reads its CRD through protobuf JSON): the same EnvoyFilters", () => {
+    const snake = { sets: { _base: { descriptor: [{ action: { fill_interval: { seconds: 60 }, quota: "10", strategy: "single" }, condition: "true", match: [{ name: "user", prefix_match: "test-" }], target: { port: 9080 } }] } } };
+    const camelCase = { sets: { _base: { descriptor: [{ action: { fillInterval: { seconds: 60 }, quota: "10", strategy: "single" }, condition: "true", match: [{ name: "user", prefixMatch: "test-" }], target: { port: 9080 } }] } } };
+    const ev = (l: SmartLimiter) => envoyFilters(l, evaluateLimiter(l, { "_base.pod": 1 }, new Date(0)), place("reviews"));
+    expect(checked(ev(limiter(camelCase)))).toEqual(ev(limiter(snake)));
+    // Set names and labels are keys, not fields: left as written.
+    const selector = limiter({ ...camelCase, workloadSelector: { fillInterval: "x" } }).spec.workloadSelector;
+    expect(selector).toEqual({ fillInterval: "x" });
+    const both = parseSmartLimiter({ apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter", metadata: { name: "r" }, spec: { sets: { _base: { descriptor: [{ action: { fillInterval: { seconds: 1 }, fill_interval: { seconds: 2 }, quota: "1" }, target: { port: 9080 } }] } } } });
+    expect("problems" in both && both.problems[0]).toEqual({ path: "spec.sets._base.descriptor[0].action.fill_interval", message: "given twice (as fillInterval and fill_interval); use one spelling" });
+  });
+
+  it('target.route ["/foo"]: the route named foo in any virtual host (no vhost name in the patch)', () => {
+    const l = limiter({ sets: { _base: { descriptor: [{ action: { fill_interval: { seconds: 1 }, quota: "5", strategy: "single" }, condition: "true", target: { direction: "outbound", route: ["/foo"] } }] } } });
+    const [ef] = checked(envoyFilters(l, evaluateLimiter(l, { "_base.pod": 1 }), place("reviews")));
+    const patches = (ef!.spec as unknown as { configPatches: { applyTo: string; match: { routeConfiguration?: { vhost: Record<string, unknown> } } }[] }).configPatches;
+    const route = patches.find((p) => p.applyTo === "HTTP_ROUTE")!;
+    expect(route.match.routeConfiguration!.vhost).toEqual({ route: { name: "foo" } });
+  });
+});

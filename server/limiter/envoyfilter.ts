@@ -63,7 +63,8 @@ export function routeTargets(t: Target | undefined, gateway: boolean): RouteTarg
   const context: Context = gateway ? "GATEWAY" : t?.direction === "outbound" ? "SIDECAR_OUTBOUND" : "SIDECAR_INBOUND";
   if (t && (t.direction === "outbound" || gateway)) {
     const port = (vh: string) => (t.port ? `${vh}:${t.port}` : vh);
-    if (t.route) return t.route.map((r) => ({ context, vhost: port(r.slice(0, r.indexOf("/"))), route: r.slice(r.indexOf("/") + 1) }));
+    // An empty virtual host ("/foo", as Slime allows) matches the route by name in any virtual host.
+    if (t.route) return t.route.map((r) => ({ context, ...(r.indexOf("/") > 0 ? { vhost: port(r.slice(0, r.indexOf("/"))) } : {}), route: r.slice(r.indexOf("/") + 1) }));
     if (t.host) return t.host.map((h) => ({ context, vhost: port(h) }));
   }
   return [{ context, ...(t?.port ? { vhost: `inbound|http|${t.port}` } : {}), route: "default" }];

@@ -42,7 +42,8 @@ export const fillInterval = z.strictObject({
 export const target = z.strictObject({
   direction: z.enum(["inbound", "outbound"], { error: "must be inbound or outbound" }).optional(),
   port: int32("must be a port number").min(1, "must be a port number (1-65535)").max(65535, "must be a port number (1-65535)").optional(),
-  route: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be <virtual host>/<route name>, e.g. reviews.default.svc.cluster.local:9080/default")).min(1).optional(),
+  // Slime's "/foo" (empty virtual host) names the route foo in any virtual host.
+  route: z.array(z.string().regex(/^[^/\s]*\/[^/\s]+$/, "must be <virtual host>/<route name>, e.g. reviews.default.svc.cluster.local:9080/default, or /<route name> for any virtual host")).min(1).optional(),
   host: z.array(z.string().min(1, "must not be empty").regex(/^\S+$/, "must not contain spaces")).min(1).optional(),
 });
 export type Target = z.infer<typeof target>;
@@ -195,7 +196,46 @@ export function parseSmartLimiterYaml(text: string): { limiter: SmartLimiter } |
   return parseSmartLimiter(objects[0]);
 }
 
+/** Every field name the schema knows, as Sextant spells it (Slime's YAML: mostly snake_case). */
+const FIELDS = new Set([
+  ...Object.keys(smartLimiterSpec.shape),
+  ...Object.keys(target.shape),
+  ...Object.keys(descriptor.shape),
+  ...Object.keys(descriptor.shape.action.shape),
+  ...Object.keys(fillInterval.shape),
+  ...Object.keys(matcher.shape),
+  "key",
+  "value",
+]);
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Slime reads its CRD through protobuf JSON, which takes a field's
+ * lowerCamelCase JSON name as well as its proto name (fillInterval and
+ * fill_interval, prefixMatch and prefix_match): so does Sextant, spelling
+ * each as the schema does. Map keys (set names, labels) are left alone.
+ * Both spellings of one field in the same object is an error, as in protobuf.
+ */
+function normalizeFieldNames(x: unknown, path: (string | number)[], problems: FieldProblem[], mapValues = false): unknown {
+  if (Array.isArray(x)) return x.map((v, i) => normalizeFieldNames(v, [...path, i], problems));
+  if (!x || typeof x !== "object") return x;
+  const out: Record<string, unknown> = {};
+  const spelledAs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
+    const name = mapValues || FIELDS.has(k) ? k : FIELDS.has(snake(k)) ? snake(k) : FIELDS.has(camel(k)) ? camel(k) : k;
+    if (name in out) problems.push({ path: fieldPath([...path, name]), message: `given twice (as ${spelledAs[name]} and ${k}); use one spelling` });
+    spelledAs[name] = k;
+    // sets: its keys are set names, its values descriptors' holders; workloadSelector: labels.
+    out[name] = name === "workloadSelector" && !mapValues ? v : normalizeFieldNames(v, [...path, name], problems, name === "sets" && !mapValues);
+  }
+  return out;
+}
+
 export function parseSmartLimiter(obj: unknown): { limiter: SmartLimiter } | { problems: FieldProblem[] } {
+  const spelling: FieldProblem[] = [];
+  if (obj && typeof obj === "object" && "spec" in obj) obj = { ...(obj as object), spec: normalizeFieldNames((obj as { spec: unknown }).spec, ["spec"], spelling) };
+  if (spelling.length) return { problems: spelling };
   const r = smartLimiterSchema.safeParse(obj);
   if (!r.success) return { problems: r.error.issues.map((i) => ({ path: fieldPath(i.path), message: i.message })) };
   return { limiter: { metadata: { name: r.data.metadata.name, namespace: r.data.metadata.namespace }, spec: r.data.spec } };
