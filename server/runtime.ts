@@ -1,3 +1,4 @@
+import { re2Check } from "./intents/re2";
 import { type Config, loadConfig } from "./config";
 import { type DataplaneHandle, startDataplane } from "./dataplane/host";
 import type { Reading } from "./dataplane/dataplane";
@@ -157,14 +158,15 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
       })()),
   };
-  // The CRD schemas (Istio's, Slime's SmartLimiter) are parsed and compiled on first use (~1 s here in all);
-  // do it now, off any request's path, one step per event-loop turn so the demo's traffic and xDS pushes go on.
-  const steps = crdWarmUpSteps([
+  // The CRD schemas (Istio's, Slime's SmartLimiter) are parsed and compiled on first use (~1 s here in all),
+  // and RE2's WebAssembly module is compiled on first use: do it now, off any request's path, one step per
+  // event-loop turn so the demo's traffic and xDS pushes go on.
+  const steps = [() => void re2Check(""), ...crdWarmUpSteps([
     { apiVersion: "networking.istio.io/v1", kind: "VirtualService" },
     { apiVersion: "networking.istio.io/v1", kind: "DestinationRule" },
     { apiVersion: "networking.istio.io/v1alpha3", kind: "EnvoyFilter" },
     { apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter" },
-  ]);
+  ])];
   const warmNext = () => {
     const step = steps.shift();
     if (!step || stopping) return;
@@ -172,7 +174,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
       step();
     } catch (e) {
       steps.length = 0;
-      log.warn("could not load the CRD schemas", { error: describeError(e) });
+      log.warn("could not prepare the validators (CRD schemas, RE2)", { error: describeError(e) });
       return;
     }
     setTimeout(warmNext, 20).unref();

@@ -29,8 +29,8 @@ const TYPES = [TYPE.listener, TYPE.cluster] as const;
 export class InboundAgent {
   /** The local rate limit in force for the served port (undefined: none). */
   limit: LocalRateLimit | undefined;
-  /** Listener versions this agent accepted, newest last (for tests). */
-  readonly accepted: string[] = [];
+  /** The listener version this agent accepted last. */
+  acceptedVersion: string | undefined;
   private client: grpc.Client | undefined;
   private call: grpc.ClientDuplexStream<unknown, Response> | undefined;
   private stopped = false;
@@ -54,13 +54,14 @@ export class InboundAgent {
       if (r.type_url === TYPE.listener) {
         const inbound = r.resources.find((x) => x.type_url === TYPE.listener && (decodeResource(TYPE.listener, x.value) as { name?: string }).name === "virtualInbound");
         this.limit = inbound ? localRateLimitFor(decodeResource(TYPE.listener, inbound.value), this.opts.port, Date.now()) : undefined;
-        this.accepted.push(r.version_info);
+        this.acceptedVersion = r.version_info;
       }
       call.write({ type_url: r.type_url, version_info: r.version_info, response_nonce: r.nonce, resource_names: [] });
     });
     call.on("error", () => undefined);
-    call.on("status", () => {
+    call.on("status", (st: grpc.StatusObject) => {
       if (this.call !== call || this.stopped) return;
+      this.opts.log.debug("demo sidecar lost its xDS stream; reconnecting", { pod: this.opts.pod, code: st.code, details: st.details });
       // The xDS server went away (restart): keep the last limit, as Envoy does, and reconnect.
       this.retry = setTimeout(() => this.start(), 1000);
       this.retry.unref();

@@ -66,6 +66,8 @@ function headerMatches(m: Obj, headers: Record<string, string | undefined>): boo
     if (s.exact !== undefined) ok = v === s.exact;
     else if (s.prefix !== undefined) ok = v.startsWith(String(s.prefix));
     else if (s.suffix !== undefined) ok = v.endsWith(String(s.suffix));
+    // JavaScript's engine, not RE2: the patterns were accepted by RE2 first (SX208), and on the demo the
+    // two agree on them; a pattern whose meaning differs between the engines would match differently here.
     else if (s.safe_regex) ok = new RegExp(`^(?:${String((s.safe_regex as Obj).regex)})$`).test(v);
     else ok = false;
   }

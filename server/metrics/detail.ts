@@ -1,5 +1,6 @@
 import { histogramQuantiles } from "./histogram";
 import { DURATION, REQUESTS } from "./graph/fetch";
+import { requestFailed } from "./graph/series";
 import type { LabelMatcher, RateSeries, TrafficSource } from "./source";
 
 /**
@@ -33,7 +34,6 @@ export interface DetailMetrics {
 
 export type DetailSubject = { kind: "service"; namespace: string; name: string } | { kind: "workload"; namespace: string; name: string };
 
-const failed = (l: Record<string, string>) => Number(l.response_code) >= 400 || (l.request_protocol === "grpc" && !!l.grpc_response_status && l.grpc_response_status !== "0");
 
 function inboundMatch(s: DetailSubject): Record<string, LabelMatcher> {
   return s.kind === "service"
@@ -56,7 +56,7 @@ function rateSeries(series: RateSeries[], keyLabel: string): Map<string, Map<num
     for (const [t, v] of s.points) {
       const p = byT.get(t) ?? { rps: 0, err: 0 };
       p.rps += v;
-      if (failed(s.labels)) p.err += v;
+      if (requestFailed(s.labels)) p.err += v;
       byT.set(t, p);
     }
   }

@@ -15,6 +15,11 @@ export interface SeriesPoint {
   errorRps: number;
 }
 
+/** Whether a request series counts as failed: HTTP 4xx/5xx, or a gRPC status other than OK. */
+export function requestFailed(l: Record<string, string>): boolean {
+  return Number(l.response_code) >= 400 || (l.request_protocol === "grpc" && !!l.grpc_response_status && l.grpc_response_status !== "0");
+}
+
 /** Label matchers that select the traffic into the node with this id, as its destination reports it. */
 export function matchersForNode(id: string, side: "source" | "destination"): Record<string, LabelMatcher> {
   if (id === UNKNOWN_NODE_ID) return { [`${side}_workload`]: "unknown" };
@@ -86,7 +91,7 @@ export async function fetchSeries(source: TrafficSource, id: string, minutes: nu
   const series = await firstReported(reportersOf(id), (r) => source.rateRange(seriesQuery(id, windowSeconds, r), start, at, stepSeconds), (x) => x.length === 0);
   const byT = new Map<number, SeriesPoint>();
   for (const s of series) {
-    const failed = Number(s.labels.response_code) >= 400 || (s.labels.request_protocol === "grpc" && !!s.labels.grpc_response_status && s.labels.grpc_response_status !== "0");
+    const failed = requestFailed(s.labels);
     for (const [t, v] of s.points) {
       const p = byT.get(t) ?? { t, rps: 0, errorRps: 0 };
       p.rps += v;
