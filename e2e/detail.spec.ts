@@ -3,11 +3,13 @@ import { expect, test } from "@playwright/test";
 /** Detail pages and the overview (issue 12, point 8), over the demo's own telemetry, in Chromium. */
 
 test("the console opens on an overview: services by health, error edges, recent changes, proxies in sync", async ({ page }) => {
+  // Early in a run the demo's ratings may not have failed yet inside the window; the page refreshes every 15 s.
+  test.setTimeout(150_000);
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
   await expect(page.getByTestId("overview-health")).toContainText("reviews", { timeout: 30_000 });
   // The demo's ratings fails a share of its calls: an error edge into it.
-  await expect(page.getByTestId("overview-errors")).toContainText("ratings", { timeout: 30_000 });
+  await expect(page.getByTestId("overview-errors")).toContainText("ratings", { timeout: 120_000 });
   await expect(page.getByTestId("overview-proxies")).toContainText(/in sync|STALE|NACKED/);
   await page.getByTestId("overview-health").getByRole("link", { name: "reviews" }).click();
   await expect(page).toHaveURL(/\/services\/default\/reviews$/);
