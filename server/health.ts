@@ -35,7 +35,7 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
   const sources = rt.registry.sources();
   const failed = sources.filter((s) => s.state === "failed");
   const registry: Health["checks"]["registry"] = {
-    status: failed.length > 0 ? "down" : sources.some((s) => s.state === "starting") ? "degraded" : "ok",
+    status: failed.length > 0 ? "down" : sources.some((s) => s.state === "starting" || s.state === "relisting") ? "degraded" : "ok",
     revision: snap.revision,
     services: snap.services.length,
     workloads: snap.workloads.length,
@@ -45,7 +45,7 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
     ...(failed.length > 0
       ? { error: failed.map((s) => `source ${s.name} failed: ${s.error ?? "unknown error"}`).join("; ") }
       : sources.length === 0
-        ? { error: "no registry source is configured (the demo mesh is off and no Kubernetes source exists yet)" }
+        ? { error: "no registry source is configured (the demo mesh is off and no Kubernetes cluster is configured)" }
         : {}),
   };
   const metrics = await checkMetrics(rt);

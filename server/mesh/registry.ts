@@ -17,8 +17,8 @@ export interface MeshRegistry {
 
 export interface RegistrySourceStatus {
   name: string;
-  /** synced: the source has delivered its full state at least once. */
-  state: "starting" | "synced" | "failed" | "stopped";
+  /** synced: the source has delivered its full state at least once; relisting: it is reading everything again. */
+  state: "starting" | "synced" | "relisting" | "failed" | "stopped";
   error?: string;
   lastChange?: string;
 }

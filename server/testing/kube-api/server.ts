@@ -238,7 +238,7 @@ export class KubeApiDouble {
     if (!match) return;
     res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
     const w: Watcher = { res, stalled: false };
-    const send = (type: string, object: unknown) => !w.stalled && res.write(JSON.stringify({ type, object }) + "\n");
+    const send = (type: string, object: unknown) => !w.stalled && !res.writableEnded && res.write(JSON.stringify({ type, object }) + "\n");
     const rvParam = q.get("resourceVersion");
     const bookmarks = q.get("allowWatchBookmarks") === "true";
     const inNs = (o: Obj) => ns === undefined || o.metadata.namespace === ns;
