@@ -41,6 +41,7 @@ export default defineConfig({
       SEXTANT_DEMO_METRICS_PORT: "0",
       SEXTANT_XDS_PORT: process.env.E2E_XDS_PORT ?? "15110",
       SEXTANT_LOG_LEVEL: "warn",
+      SEXTANT_KUBE: "off",
     },
   },
 });

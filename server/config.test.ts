@@ -91,6 +91,9 @@ describe("configuration", () => {
     ["SEXTANT_DEMO_RATINGS_ERROR_RATE", "1.5", "fraction between 0 and 1"],
     ["PROMETHEUS_URL", "prometheus:9090", "must be an http(s) URL"],
     ["PROMETHEUS_TIMEOUT_MS", "10", "between 100 and 120000 ms"],
+    ["SEXTANT_NAMESPACES", "bookinfo,Bad_NS", "each namespace must be a DNS label"],
+    ["SEXTANT_KUBE", "sometimes", "must be auto, on or off"],
+    ["SEXTANT_NAMESPACE_SELECTOR", "a=b;rm", "must be a Kubernetes label selector"],
     ["SEXTANT_HEALTH_CONFIG", "{not json", "must be JSON"],
     ["SEXTANT_HEALTH_CONFIG", '[{"tolerance":[{"code":"5..","degraded":0,"failure":"x"}]}]', "[0].tolerance[0].failure"],
     ["SEXTANT_HEALTH_CONFIG", '[{"name":"(","tolerance":[{"code":"5..","degraded":0,"failure":1}]}]', "[0].name: must be a valid regular expression"],
@@ -118,5 +121,16 @@ describe("configuration", () => {
       }
     })();
     expect(err?.problems.map((p) => p.variable).sort()).toEqual(["PORT", "SEXTANT_DEMO"]);
+  });
+
+  it("a cluster (KUBECONFIG or in a pod) turns the demo off unless it is asked for; both can run", () => {
+    expect(loadConfig({}).kube).toBeUndefined();
+    expect(loadConfig({}).demo.enabled).toBe(true);
+    const c = loadConfig({ KUBECONFIG: "/k/config", SEXTANT_KUBE_CONTEXT: "prod", SEXTANT_NAMESPACES: "bookinfo, shop" });
+    expect(c.kube).toEqual({ kubeconfig: "/k/config", context: "prod", inCluster: false, namespaces: ["bookinfo", "shop"], namespaceSelector: undefined });
+    expect(c.demo.enabled).toBe(false);
+    expect(loadConfig({ KUBECONFIG: "/k/config", SEXTANT_DEMO: "true" }).demo.enabled).toBe(true);
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: "10.96.0.1" }).kube?.inCluster).toBe(true);
+    expect(loadConfig({ KUBECONFIG: "/k/config", SEXTANT_KUBE: "off" }).kube).toBeUndefined();
   });
 });

@@ -54,7 +54,22 @@ export const configSchema = z.object({
   SEXTANT_DATA_DIR: z.string().trim().min(1, "must not be empty").default(".sextant-data"),
   DATABASE_URL: z.union([z.literal(""), postgresUrl]).optional(),
   SEXTANT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { error: "must be one of debug, info, warn, error" }).default("info"),
-  SEXTANT_DEMO: bool(true),
+  /** Unset: on without a cluster, off with one. */
+  SEXTANT_DEMO: z
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: "must be one of true, false, 1, 0, yes, no, on, off" })
+    .transform((v) => ["true", "1", "yes", "on"].includes(v))
+    .optional(),
+  KUBECONFIG: z.string().trim().min(1).optional(),
+  /** Set by Kubernetes in every pod: the in-cluster service account is used. */
+  KUBERNETES_SERVICE_HOST: z.string().trim().optional(),
+  SEXTANT_KUBE: z.enum(["auto", "on", "off"], { error: "must be auto, on or off" }).default("auto"),
+  SEXTANT_KUBE_CONTEXT: z.string().trim().min(1).optional(),
+  SEXTANT_NAMESPACES: z
+    .string()
+    .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "each namespace must be a DNS label such as bookinfo (a comma-separated list)").max(63)).max(200, "at most 200 namespaces"))
+    .optional(),
+  SEXTANT_NAMESPACE_SELECTOR: z.string().trim().regex(/^[A-Za-z0-9_./!=,()\s-]+$/, "must be a Kubernetes label selector such as istio-injection=enabled").optional(),
   SEXTANT_DEMO_HOST: z.string().trim().min(1, "must not be empty").default("127.0.0.1"),
   SEXTANT_DEMO_METRICS_PORT: port(15090),
   SEXTANT_DEMO_RPS: z.coerce
@@ -106,6 +121,8 @@ export interface Config {
   /** Absent: the embedded database under dataDir. */
   databaseUrl: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** A Kubernetes cluster to read and write (undefined: none). */
+  kube: { kubeconfig: string | undefined; context: string | undefined; inCluster: boolean; namespaces: string[] | undefined; namespaceSelector: string | undefined } | undefined;
   demo: {
     enabled: boolean;
     host: string;
@@ -161,13 +178,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const c = parsed.data;
+  const inCluster = Boolean(c.KUBERNETES_SERVICE_HOST);
+  const clusterSet = c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (Boolean(c.KUBECONFIG) || inCluster));
+  const kube = clusterSet
+    ? { kubeconfig: c.KUBECONFIG, context: c.SEXTANT_KUBE_CONTEXT, inCluster: inCluster && !c.KUBECONFIG, namespaces: c.SEXTANT_NAMESPACES?.length ? c.SEXTANT_NAMESPACES : undefined, namespaceSelector: c.SEXTANT_NAMESPACE_SELECTOR }
+    : undefined;
   return {
+    kube,
     port: c.PORT,
     dataDir: path.resolve(c.SEXTANT_DATA_DIR),
     databaseUrl: c.DATABASE_URL || undefined,
     logLevel: c.SEXTANT_LOG_LEVEL,
     demo: {
-      enabled: c.SEXTANT_DEMO,
+      enabled: c.SEXTANT_DEMO ?? !kube,
       host: c.SEXTANT_DEMO_HOST,
       metricsPort: c.SEXTANT_DEMO_METRICS_PORT,
       requestsPerSecond: c.SEXTANT_DEMO_RPS,

@@ -25,6 +25,8 @@ export interface Health {
       sources: { name: string; state: string; error?: string }[];
       error?: string;
     };
+    /** Present when a cluster is configured: each informer's state (synced / relisting / failing, why). */
+    kubernetes?: { status: PartStatus; context?: string; server?: string; error?: string; kinds: { resource: string; namespace?: string; state: string; error?: string; objects: number; relists: number; since: string }[] };
   };
 }
 
@@ -49,6 +51,13 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
         : {}),
   };
   const metrics = await checkMetrics(rt);
+  const kube = rt.kube?.status();
+  const kubernetes: Health["checks"]["kubernetes"] = kube
+    ? {
+        status: kube.error || kube.kinds.some((k) => k.state === "failing") ? "down" : kube.kinds.some((k) => k.state !== "synced") ? "degraded" : "ok",
+        ...kube,
+      }
+    : undefined;
   // Without metrics the graph is stale, but everything else works: degraded, not down.
   const parts: PartStatus[] = [database.status, registry.status, metrics.status === "down" ? "degraded" : metrics.status];
   return {
@@ -66,6 +75,7 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
       database,
       metrics,
       registry,
+      ...(kubernetes ? { kubernetes } : {}),
     },
   };
 }

@@ -19,6 +19,7 @@ import { LimiterController } from "./limiter/controller";
 import { storedLimiters } from "./limiter/service";
 import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
+import { KubeConnection } from "./kube/connection";
 
 /**
  * Sextant's long-running parts, started once per process from one place
@@ -39,6 +40,8 @@ export interface Runtime {
   /** The xDS server (on the data plane's thread) and the controller that feeds it. */
   xds: { controller: XdsController; port: number; dataplane: DataplaneHandle } | undefined;
   dataplane: DataplaneHandle;
+  /** The Kubernetes cluster (when one is configured): its informers feed the registry. */
+  kube: KubeConnection | undefined;
   /** SmartLimiters' evaluation: status, generated EnvoyFilters, inbound policies for xDS. */
   limiters: LimiterController;
   startedAt: Date;
@@ -72,6 +75,9 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   setLogLevel(config.logLevel);
   const log = rootLog.child({ component: "runtime" });
   const registry = new MemoryRegistry();
+  // The cluster's informers start at once; an unreachable cluster is reported, not fatal.
+  const kube = config.kube ? new KubeConnection(config.kube, registry, rootLog.child({ component: "kube" })) : undefined;
+  kube?.start();
   const store = new StoreSupervisor(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: rootLog.child({ component: "store" }) },
     rootLog.child({ component: "store" }),
@@ -92,6 +98,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   ]);
   if (planeResult.status === "rejected") {
     await store.close().catch(() => undefined);
+    kube?.stop();
     throw planeResult.reason;
   }
   const dataplane = planeResult.value;
@@ -147,11 +154,13 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     graph,
     xds,
     dataplane,
+    kube,
     limiters,
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
+        kube?.stop();
         limiters.stop();
         xds?.controller.stop();
         await dataplane.stop().catch((e: unknown) => log.warn("the data plane did not stop cleanly", { error: describeError(e) }));
@@ -180,7 +189,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     setTimeout(warmNext, 20).unref();
   };
   setTimeout(warmNext, 500).unref();
-  log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, metrics: traffic?.description ?? "none" });
+  log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, kubernetes: kube ? (kube.context ?? "not connected") : "none", metrics: traffic?.description ?? "none" });
   return runtime;
 }
 

@@ -101,7 +101,10 @@ export class KubeSource {
     const all = this.status();
     const failing = all.filter((s) => s.state === "failing");
     const state = failing.length ? "failed" : all.some((s) => s.state === "starting") ? "starting" : all.some((s) => s.state === "relisting") ? "relisting" : "synced";
-    const error = failing.map((s) => `${s.resource}${s.namespace ? ` in ${s.namespace}` : ""}: ${s.error}`).join("; ");
+    // One line per distinct reason (an unreachable server fails every kind the same way).
+    const reasons = new Map<string, string[]>();
+    for (const s of failing) reasons.set(s.error ?? "", [...(reasons.get(s.error ?? "") ?? []), `${s.resource}${s.namespace ? ` in ${s.namespace}` : ""}`]);
+    const error = [...reasons].map(([why, what]) => (what.length === all.length ? why : `${what.join(", ")}: ${why}`)).join("; ");
     this.o.registry.setSourceState({ name: KUBE_SOURCE, state, ...(error ? { error } : {}), lastChange: new Date().toISOString() });
     if (!this.published && all.every((s) => s.state !== "starting")) this.schedule();
   }
