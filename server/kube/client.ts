@@ -53,7 +53,7 @@ export class KubeClient {
     if (!cluster) throw new KubeError("the kubeconfig has no current cluster", 0, undefined);
     const url = new URL(cluster.server.replace(/\/$/, "") + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: https.RequestOptions = { method: req.method ?? "GET", headers: { Accept: "application/json", "User-Agent": this.userAgent, ...(req.contentType ? { "Content-Type": req.contentType } : {}) } };
+    const opts: https.RequestOptions = { method: req.method ?? "GET", headers: { Accept: "application/json", "User-Agent": this.userAgent, ...(req.contentType ? { "Content-Type": req.contentType } : {}), ...(req.body !== undefined ? { "Content-Length": String(Buffer.byteLength(req.body)) } : {}) } };
     await this.kc.applyToHTTPSOptions(opts);
     return (url.protocol === "http:" ? http : https).request(url, opts);
   }
