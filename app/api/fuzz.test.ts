@@ -4,6 +4,8 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRuntime, startRuntime, stopRuntime } from "@/server/runtime";
+import { loadBookinfo } from "@/server/testing/kube-api/bookinfo";
+import { KubeApiDouble } from "@/server/testing/kube-api/server";
 
 /**
  * Property-based fuzzing of every API route and method, generated from the
@@ -85,6 +87,8 @@ const VALID_BODIES: Record<string, unknown[]> = {
   "POST /api/intents/[id]/rollback": [{ toRevision: 1, expectedRevision: 1 }],
   "PUT /api/limiters": [{ yaml: limiterYaml, expectedRevision: 0 }, { yaml: aliasBomb, expectedRevision: 0 }],
   "POST /api/limiters/preview": [{ yaml: limiterYaml }, { yaml: aliasBomb }],
+  "POST /api/cluster/plan": [{}, { namespaces: ["default", "bookinfo"], force: false }],
+  "POST /api/cluster/apply": [{ fingerprint: "0123456789abcdef" }, { fingerprint: "0123456789abcdef", namespaces: ["default"], force: true }],
 };
 const QUERY_KEYS: Record<string, string[]> = {
   "/api/graph": ["graphType", "namespace", "duration", "responseTime", "idleNodes", "injectServiceNodes"],
@@ -109,9 +113,16 @@ describe("every API route under hostile input", () => {
     return JSON.stringify([intents, await db.intentRevision.count()]);
   }
 
+  // A cluster too (the Kubernetes API test double holding Bookinfo), so the cluster routes do their real work.
+  const cluster = new KubeApiDouble();
+
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-fuzz-"));
-    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "error" });
+    await cluster.start();
+    loadBookinfo(cluster);
+    const kubeconfig = path.join(dir, "kubeconfig");
+    fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${cluster.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: double, context: {cluster: c, user: u}}]\ncurrent-context: double\n`);
+    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "error", KUBECONFIG: kubeconfig, SEXTANT_DEMO: "true" });
     cases = await routes();
     // Something to aim at: an intent and a limiter that exist.
     const { PUT: putIntent } = await import("./intents/route");
@@ -124,6 +135,7 @@ describe("every API route under hostile input", () => {
 
   afterAll(async () => {
     await stopRuntime();
+    await cluster.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -73,11 +73,16 @@ export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentI
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 
-export async function serveObjects(ctx: RouteContext) {
-  const rt = await ctx.runtime();
+/** Every object Sextant generates now: from the intents in force and the SmartLimiters' last evaluation. */
+export async function generatedObjects(rt: Runtime) {
   const intents = await objectsInForce(rt.store.get().prisma, rt.registry.snapshot());
   // SmartLimiters' EnvoyFilters (and the rate limit service's ConfigMap) as last evaluated.
   const limits = rt.limiters.objects();
-  const objects = [...intents.objects, ...limits].sort((a, b) => (`${a.namespace}/${a.name}/${a.kind}` < `${b.namespace}/${b.name}/${b.kind}` ? -1 : 1));
+  return [...intents.objects, ...limits].sort((a, b) => (`${a.namespace}/${a.name}/${a.kind}` < `${b.namespace}/${b.name}/${b.kind}` ? -1 : 1));
+}
+
+export async function serveObjects(ctx: RouteContext) {
+  const rt = await ctx.runtime();
+  const objects = (await generatedObjects(rt)).map(({ object: _o, ...rest }) => rest);
   return { objects, yaml: objects.map((o) => o.yaml).join("---\n") };
 }

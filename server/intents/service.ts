@@ -204,13 +204,13 @@ export async function rollbackIntent(db: Db, mesh: MeshSnapshot, id: string, toR
 }
 
 /** Every object the current intents generate, for the Objects page and exports. */
-export async function objectsInForce(db: Db, mesh: MeshSnapshot): Promise<{ objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string }> {
+export async function objectsInForce(db: Db, mesh: MeshSnapshot): Promise<{ objects: { kind: string; namespace: string; name: string; yaml: string; object: unknown }[]; yaml: string }> {
   const drafts = (await listIntents(db, { kind: INTENT_KINDS })).map(draftOf);
   const targets = serviceTargets(mesh);
   for (const d of drafts) if (!targets.some((t) => t.namespace === d.namespace && t.name === d.target)) targets.push(hostTarget(mesh, d.namespace, d.target));
   const objects = translateAll(targets, drafts);
   return {
-    objects: objects.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]) })),
+    objects: objects.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]), object: o })),
     yaml: toYaml(objects),
   };
 }

@@ -42,6 +42,8 @@ export class KubeConnection {
   source: KubeSource | undefined;
   context: string | undefined;
   error: string | undefined;
+  /** The last apply to the cluster: when, how many objects applied, pruned, failed. */
+  lastApply: { at: string; applied: number; pruned: number; failed: number } | undefined;
   private timer?: NodeJS.Timeout;
   private stopped = false;
 

@@ -120,14 +120,14 @@ export class LimiterController {
   }
 
   /** Every object the limiters generate now: their EnvoyFilters and (if any global limit) the rate limit service's ConfigMap. */
-  objects(): { kind: string; namespace: string; name: string; yaml: string }[] {
-    const efs = this.status().flatMap((s) => s.envoyFilters.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]) })));
+  objects(): { kind: string; namespace: string; name: string; yaml: string; object: unknown }[] {
+    const efs = this.status().flatMap((s) => s.envoyFilters.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]), object: o as unknown })));
     if (this.configMap === undefined) {
       const global = [...this.parts.values()].flatMap((p) => p.global);
       this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : null;
     }
     const cm = this.configMap as { kind: string; metadata: { namespace: string; name: string } } | null;
-    return cm ? [...efs, { kind: cm.kind, namespace: cm.metadata.namespace, name: cm.metadata.name, yaml: toYaml([cm]) }] : efs;
+    return cm ? [...efs, { kind: cm.kind, namespace: cm.metadata.namespace, name: cm.metadata.name, yaml: toYaml([cm]), object: cm as unknown }] : efs;
   }
 
   /** The metric values a limiter would read now (for previews of limiters not stored yet). */

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { UnavailableError } from "../errors";
+import { Reply, type RouteContext } from "../http/route";
+import { generatedObjects } from "../intents/api";
+import type { Runtime } from "../runtime";
+import { type Desired, StalePlanError, executeApply, planApply } from "./apply";
+import type { KubeClient } from "./client";
+
+/** Input schemas and handlers behind /api/cluster: the configured cluster, apply preview and apply. */
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a DNS label)").max(63);
+
+export const planBody = z.strictObject({
+  /** Only these namespaces' objects (default: every namespace Sextant generates objects for). */
+  namespaces: z.array(dnsLabel).max(200, "at most 200 namespaces").optional(),
+  /** Take fields over from other field managers. */
+  force: z.boolean({ error: "must be true or false" }).optional(),
+});
+export const applyClusterBody = planBody.extend({
+  /** The preview's fingerprint: the apply is refused if the cluster or the objects changed since. */
+  fingerprint: z.string().regex(/^[0-9a-f]{16}$/, "must be the fingerprint of a preview (16 hex digits)"),
+});
+
+function clusterOf(rt: Runtime): KubeClient {
+  if (!rt.kube) throw new UnavailableError("kubernetes", "no cluster is configured: set KUBECONFIG (and SEXTANT_KUBE_CONTEXT) or run Sextant in the cluster");
+  if (!rt.kube.client) throw new UnavailableError("kubernetes", rt.kube.error ?? "the cluster is not connected yet");
+  return rt.kube.client;
+}
+
+async function desiredIn(rt: Runtime, namespaces: string[] | undefined): Promise<{ desired: Desired[]; namespaces: string[] }> {
+  const all = (await generatedObjects(rt)).map((o) => o.object as Desired);
+  const wanted = namespaces?.length ? new Set(namespaces) : undefined;
+  const desired = all.filter((o) => !wanted || wanted.has(o.metadata.namespace));
+  // Pruning looks in the namespaces asked for, else in every namespace with generated objects or watched services.
+  const scope = namespaces?.length ? namespaces : [...new Set([...desired.map((d) => d.metadata.namespace), ...(rt.config.kube?.namespaces ?? rt.registry.snapshot().namespaces)])].sort();
+  return { desired, namespaces: scope };
+}
+
+export async function serveCluster(ctx: RouteContext) {
+  const rt = await ctx.runtime();
+  if (!rt.config.kube) return { configured: false as const };
+  return { configured: true as const, ...rt.kube!.status(), namespaces: rt.config.kube.namespaces ?? null, namespaceSelector: rt.config.kube.namespaceSelector ?? null, lastApply: rt.kube!.lastApply ?? null };
+}
+
+export async function servePlan(ctx: RouteContext, b: z.infer<typeof planBody>) {
+  const rt = await ctx.runtime();
+  const client = clusterOf(rt);
+  const { desired, namespaces } = await desiredIn(rt, b.namespaces);
+  return planApply(client, desired, { namespaces, force: b.force ?? false });
+}
+
+export async function serveApplyCluster(ctx: RouteContext, b: z.infer<typeof applyClusterBody>) {
+  const rt = await ctx.runtime();
+  const client = clusterOf(rt);
+  const { desired, namespaces } = await desiredIn(rt, b.namespaces);
+  try {
+    const { plan, results } = await executeApply(client, desired, { namespaces, force: b.force ?? false, fingerprint: b.fingerprint });
+    const summary = { at: new Date().toISOString(), applied: results.filter((r) => r.outcome === "applied").length, pruned: results.filter((r) => r.outcome === "pruned").length, failed: results.filter((r) => r.outcome === "failed" || r.outcome === "refused").length };
+    rt.kube!.lastApply = summary;
+    ctx.log.info("applied to the cluster", { ...summary, force: plan.force });
+    return { fingerprint: plan.fingerprint, results, summary };
+  } catch (e) {
+    if (e instanceof StalePlanError) return new Reply(409, { error: { code: "conflict", message: e.message, issues: [] }, requestId: ctx.requestId, plan: e.plan });
+    throw e;
+  }
+}
