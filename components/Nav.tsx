@@ -10,6 +10,7 @@ export const NAV_ITEMS = [
   { href: "/intents", label: "Intents", hint: "Routing and resilience intents", icon: "⇄" },
   { href: "/limiters", label: "Rate limits", hint: "SmartLimiters: metric-driven rate limits", icon: "◔" },
   { href: "/objects", label: "Objects", hint: "The Istio objects Sextant generates", icon: "▦" },
+  { href: "/cluster", label: "Cluster", hint: "The Kubernetes cluster: apply with a dry-run diff", icon: "⎈" },
   { href: "/proxies", label: "Proxies", hint: "Proxies connected over xDS", icon: "⇵" },
   { href: "/gitops", label: "GitOps", hint: "Export generated objects to Git", icon: "⎇" },
 ] as const;

@@ -57,4 +57,5 @@ export const queryKeys = {
   detailMetrics: (kind: string, namespace: string, name: string, minutes: number) => ["detail-metrics", kind, namespace, name, minutes] as const,
   proxies: () => ["proxies"] as const,
   objects: () => ["objects"] as const,
+  cluster: () => ["cluster"] as const,
 };
