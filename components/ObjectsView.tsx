@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { getJson } from "./api";
 import { download } from "./download";
+import { ClusterObjects } from "./cluster/ClusterObjects";
 import { LoadError, Loading } from "./QueryStates";
 
 type Objects = { objects: { kind: string; namespace: string; name: string; yaml: string }[]; yaml: string };
@@ -50,6 +51,7 @@ export function ObjectsView() {
           );
         })
       )}
+      <ClusterObjects />
     </section>
   );
 }

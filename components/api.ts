@@ -58,4 +58,5 @@ export const queryKeys = {
   proxies: () => ["proxies"] as const,
   objects: () => ["objects"] as const,
   cluster: () => ["cluster"] as const,
+  clusterObjects: () => ["cluster", "objects"] as const,
 };

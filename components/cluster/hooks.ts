@@ -14,6 +14,26 @@ export type PlanItem = { kind: string; namespace: string; name: string; action: 
 export type Plan = { items: PlanItem[]; fingerprint: string; force: boolean };
 export type ApplyResult = PlanItem & { outcome: "applied" | "pruned" | "unchanged" | "failed" | "not attempted" | "refused" };
 
+export type LiveFinding = { code: string; kiali?: string; severity: "error" | "warning"; message: string; path: string };
+export type LiveObject = { kind: string; namespace: string; name: string; managedBy: { by: string; detail?: string }; findings: LiveFinding[]; sync?: { state: "in sync" | "drifted" | "pending" | "orphaned"; diff: string; editedBy?: string[] }; yaml: string };
+export type ClusterObjects = { objects: LiveObject[]; notApplied: { kind: string; namespace: string; name: string }[]; unavailable: { kind: string; reason: string }[] };
+
+export function useClusterObjects(enabled: boolean) {
+  return useQuery({ queryKey: queryKeys.clusterObjects(), queryFn: ({ signal }) => getJson<ClusterObjects>("/api/cluster/objects", signal), refetchInterval: 10_000, enabled });
+}
+
+export function useAdopt() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (b: { kind: "VirtualService"; namespace: string; name: string }) => sendJson<{ intent: { id: string; revision: number } }>("POST", "/api/cluster/adopt", b),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.cluster() });
+      void qc.invalidateQueries({ queryKey: queryKeys.intents() });
+      void qc.invalidateQueries({ queryKey: queryKeys.objects() });
+    },
+  });
+}
+
 export function useCluster() {
   return useQuery({ queryKey: queryKeys.cluster(), queryFn: ({ signal }) => getJson<ClusterStatus>("/api/cluster", signal), refetchInterval: 5000 });
 }
@@ -26,6 +46,7 @@ export function useApplyToCluster() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (b: { fingerprint: string; force: boolean; namespaces?: string[] }) => sendJson<{ results: ApplyResult[]; summary: { applied: number; pruned: number; failed: number } }>("POST", "/api/cluster/apply", b),
+    // ["cluster"] is also the prefix of the cluster's objects: both are read again.
     onSettled: () => void qc.invalidateQueries({ queryKey: queryKeys.cluster() }),
   });
 }

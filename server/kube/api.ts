@@ -1,7 +1,14 @@
 import { z } from "zod";
-import { UnavailableError } from "../errors";
+import { InvalidError, UnavailableError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
-import { generatedObjects } from "../intents/api";
+import { authorOf, generatedObjects } from "../intents/api";
+import { applyIntent } from "../intents/service";
+import { listIntents } from "../store/intents";
+import { adoptVirtualService } from "./adopt";
+import { explain } from "./explain";
+import { readClusterObjects } from "./istio-objects";
+import { kindInfo, objectPath } from "./kinds";
+import type { KubeObject } from "./reflector";
 import type { Runtime } from "../runtime";
 import { type Desired, StalePlanError, executeApply, planApply } from "./apply";
 import type { KubeClient } from "./client";
@@ -62,4 +69,35 @@ export async function serveApplyCluster(ctx: RouteContext, b: z.infer<typeof app
     if (e instanceof StalePlanError) return new Reply(409, { error: { code: "conflict", message: e.message, issues: [] }, requestId: ctx.requestId, plan: e.plan });
     throw e;
   }
+}
+
+export const objectRef = z.strictObject({
+  kind: z.enum(["VirtualService"], { error: "only a VirtualService can be adopted" }),
+  namespace: dnsLabel,
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be an object name").max(253),
+});
+
+/** GET /api/cluster/objects: Istio objects in the cluster with checks, who manages them and drift. */
+export async function serveClusterObjects(ctx: RouteContext) {
+  const rt = await ctx.runtime();
+  const client = clusterOf(rt);
+  const generated = (await generatedObjects(rt)).map(({ kind, namespace, name, object }) => ({ kind, namespace, name, object }));
+  const r = await readClusterObjects(client, rt.config.kube?.namespaces, rt.registry.snapshot(), generated);
+  return { ...r, objects: r.objects.map(({ object: _o, ...rest }) => rest) };
+}
+
+/** POST /api/cluster/adopt: the live object (edited in the cluster) becomes a new revision of its intent. */
+export async function serveAdopt(ctx: RouteContext, b: z.infer<typeof objectRef>) {
+  const rt = await ctx.runtime();
+  const client = clusterOf(rt);
+  const live = await client.request<KubeObject>({ path: objectPath(kindInfo(b.kind), b.namespace, b.name) }).catch((e: unknown) => {
+    throw new InvalidError(explain(e, { verb: "get", resource: "virtualservices", group: "networking.istio.io", namespace: b.namespace, name: b.name }));
+  });
+  const r = adoptVirtualService(live as never);
+  if (!r.ok) throw new InvalidError(`${b.kind} ${b.namespace}/${b.name} cannot be adopted: ${r.reason}`);
+  const db = rt.store.get().prisma;
+  const current = (await listIntents(db, { namespace: r.draft.namespace, target: r.draft.target, kind: r.draft.kind }))[0];
+  const { intent } = await applyIntent(db, rt.registry.snapshot(), r.draft, { expectedRevision: current?.revision ?? 0, author: authorOf(ctx), message: `adopted from the cluster (${b.kind} ${b.namespace}/${b.name} as edited there)`, clients: () => [] });
+  rt.xds?.controller.schedule();
+  return { intent };
 }
