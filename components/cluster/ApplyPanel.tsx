@@ -66,7 +66,7 @@ export function ApplyPanel({ context }: { context: string }) {
       {stale && <p role="alert" className="error-text">{stale}</p>}
       {plan.error && <p role="alert" className="error-text">Preview failed: {plan.error.message}</p>}
       {apply.error && !(apply.error instanceof ApiError && apply.error.status === 409) && <p role="alert" className="error-text">Apply failed: {apply.error.message}</p>}
-      {conflicts.length > 0 && (
+      {(conflicts.length > 0 || force) && (
         <label className="checkbox">
           <input type="checkbox" checked={force} onChange={(e) => {
             setForce(e.target.checked);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { unifiedDiff } from "../diff";
 import { ConflictError } from "../errors";
 import { toYamlDocument } from "../translate/yaml";
-import { KubeError, type KubeClient } from "./client";
+import { type KubeClient, type KubeError, isKubeError } from "./client";
 import { explain } from "./explain";
 import { FIELD_MANAGER, MANAGED_BY, WRITTEN_KINDS, collectionPath, kindInfo, objectPath } from "./kinds";
 import type { KubeObject } from "./reflector";
@@ -73,7 +73,7 @@ async function get(client: KubeClient, d: { kind: string; metadata: { namespace:
   try {
     return await client.request<KubeObject>({ path: objectPath(kindInfo(d.kind), d.metadata.namespace, d.metadata.name) });
   } catch (e) {
-    if (e instanceof KubeError && e.status === 404 && e.reason === "NotFound") return undefined;
+    if (isKubeError(e) && e.status === 404 && e.reason === "NotFound") return undefined;
     throw e;
   }
 }
@@ -102,7 +102,7 @@ async function ownedObjects(client: KubeClient, namespaces: string[]): Promise<{
         }
       } catch (e) {
         // A kind whose CRD is not installed has nothing to prune.
-        if (e instanceof KubeError && e.status === 404) continue;
+        if (isKubeError(e) && e.status === 404) continue;
         throw e;
       }
     }
@@ -124,7 +124,7 @@ export async function planApply(client: KubeClient, desired: Desired[], opts: { 
       const after = yaml(comparable(result));
       items.push({ ...base, action: !live ? "create" : before === after ? "unchanged" : "update", diff: unifiedDiff(`${d.kind}/${d.metadata.name} (live)`, `${d.kind}/${d.metadata.name} (after apply)`, before, after), ...(live?.metadata.resourceVersion ? { liveResourceVersion: live.metadata.resourceVersion } : {}) });
     } catch (e) {
-      const conflict = e instanceof KubeError && e.status === 409 && e.causes.some((c) => c.reason === "FieldManagerConflict");
+      const conflict = isKubeError(e) && e.status === 409 && e.causes.some((c) => c.reason === "FieldManagerConflict");
       items.push({
         ...base,
         action: conflict ? "conflict" : "error",

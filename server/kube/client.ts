@@ -8,7 +8,15 @@ import type { KubeConfig } from "@kubernetes/client-node";
  * account, CA and client certificates). Every failure becomes one KubeError carrying what the
  * server said (its Status reason, causes), or why no answer came.
  */
+/** Marks KubeErrors across module copies: Next.js bundles the runtime and each route apart, so `instanceof` fails across them. */
+const KUBE_ERROR = Symbol.for("sextant.kubeError");
+
+export function isKubeError(e: unknown): e is KubeError {
+  return e instanceof Error && (e as { [KUBE_ERROR]?: boolean })[KUBE_ERROR] === true;
+}
+
 export class KubeError extends Error {
+  readonly [KUBE_ERROR] = true;
   constructor(
     message: string,
     /** HTTP status; 0 when no answer came (connection refused, DNS, TLS, timeout). */
@@ -61,7 +69,7 @@ export class KubeClient {
   /** One request; resolves with the parsed JSON body, rejects with a KubeError. */
   async request<T = Json>(req: KubeRequest): Promise<T> {
     const r = await this.open(req).catch((e: unknown) => {
-      throw e instanceof KubeError ? e : new KubeError(`cannot reach the Kubernetes API server: ${e instanceof Error ? e.message : String(e)}`, 0, undefined);
+      throw isKubeError(e) ? e : new KubeError(`cannot reach the Kubernetes API server: ${e instanceof Error ? e.message : String(e)}`, 0, undefined);
     });
     return new Promise<T>((resolve, reject) => {
       r.setTimeout(req.timeoutMs ?? 30_000, () => r.destroy(new Error(`no answer within ${req.timeoutMs ?? 30_000} ms`)));
@@ -141,7 +149,7 @@ export class KubeClient {
         });
         r.end();
       })
-      .catch((e: unknown) => end(e instanceof KubeError ? e : new KubeError(String(e), 0, undefined)));
+      .catch((e: unknown) => end(isKubeError(e) ? e : new KubeError(String(e), 0, undefined)));
     return { stop: () => end() };
   }
 }

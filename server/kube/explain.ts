@@ -1,4 +1,4 @@
-import { KubeError } from "./client";
+import { isKubeError } from "./client";
 
 /**
  * What a Kubernetes API error means for an operator, in one sentence that says what to do:
@@ -21,7 +21,7 @@ const GROUP_OWNERS: Record<string, string> = {
 };
 
 export function explain(e: unknown, t: ApiTarget): string {
-  if (!(e instanceof KubeError)) return e instanceof Error ? e.message : String(e);
+  if (!(isKubeError(e))) return e instanceof Error ? e.message : String(e);
   const what = `${t.resource}${t.group ? `.${t.group}` : ""}`;
   const where = t.namespace ? ` in namespace ${t.namespace}` : " cluster-wide";
   switch (e.status) {

@@ -2,7 +2,7 @@ import { unifiedDiff } from "../diff";
 import type { MeshSnapshot } from "../mesh/model";
 import { toYamlDocument } from "../translate/yaml";
 import { comparable } from "./apply";
-import { KubeError, type KubeClient } from "./client";
+import { type KubeClient, isKubeError } from "./client";
 import { type IstioObject, type LiveFinding, checkIstioObjects } from "./checks";
 import { explain } from "./explain";
 import { FIELD_MANAGER, KINDS, MANAGED_BY } from "./kinds";
@@ -66,7 +66,7 @@ export async function readClusterObjects(client: KubeClient, namespaces: string[
         for (const o of list.items) live.push({ ...o, apiVersion: o.apiVersion ?? `${k.group}/${k.version}`, kind: o.kind ?? k.kind });
       }
     } catch (e) {
-      if (e instanceof KubeError) unavailable.push({ kind: k.kind, reason: explain(e, { verb: "list", resource: k.plural, group: k.group }) });
+      if (isKubeError(e)) unavailable.push({ kind: k.kind, reason: explain(e, { verb: "list", resource: k.plural, group: k.group }) });
       else throw e;
     }
   }

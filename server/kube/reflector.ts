@@ -1,5 +1,5 @@
 import type { Logger } from "../log";
-import { KubeError, type KubeClient, type WatchHandle } from "./client";
+import type { KubeClient, KubeError, WatchHandle } from "./client";
 import { explain } from "./explain";
 
 /**
