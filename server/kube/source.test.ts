@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryRegistry } from "../mesh/registry";
 import { serviceViews } from "../mesh/subsets";
+import { buildResources } from "../xds/resources";
 import { quietLog } from "../testing/databases";
 import { loadBookinfo } from "../testing/kube-api/bookinfo";
 import { KubeApiDouble } from "../testing/kube-api/server";
@@ -61,6 +62,13 @@ describe("Kubernetes registry source", () => {
     const reg = registry();
     startSource(reg);
     await until(() => reg.snapshot().endpoints.length === 6);
+    // What xDS serves for reviews: the subset v3 cluster's endpoints and the service's own.
+    const eds = () => {
+      const r = buildResources(reg.snapshot(), []).endpoints as Record<string, { endpoints: { lb_endpoints: { endpoint: { address: { socket_address: { address: string } } } }[] }[] }>;
+      const count = (c: string) => r[c]?.endpoints[0]!.lb_endpoints.length ?? -1;
+      return { v3: count("outbound|9080|v3|reviews.bookinfo.svc.cluster.local"), all: count("outbound|9080||reviews.bookinfo.svc.cluster.local") };
+    };
+    expect(eds()).toEqual({ v3: 1, all: 3 });
     const pods = api.resource("", "pods");
     const pod = api.store.list(pods, "bookinfo").find((p) => p.metadata.labels?.version === "v3")!;
     const slices = api.resource("discovery.k8s.io", "endpointslices");
@@ -73,6 +81,8 @@ describe("Kubernetes registry source", () => {
     expect(snap.workloads.some((w) => w.name === "reviews-v3")).toBe(true);
     const v3 = serviceViews(snap).find((s) => s.name === "reviews")!.subsets.find((s) => s.name === "v3");
     expect(v3?.endpoints ?? 0).toBe(0);
+    // The subset went with its last pod: no v3 cluster is served any more, and the service has 2 endpoints.
+    expect(eds()).toEqual({ v3: -1, all: 2 });
   });
 
   it("relists after 410 Gone, and a relist replaces the namespace's objects in one registry change", async () => {
