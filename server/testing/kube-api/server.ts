@@ -221,7 +221,7 @@ export class KubeApiDouble {
       start = token.start ?? "";
     }
     const keyOf = (o: Obj) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    let items = this.store.list(r, ns).filter(match).filter((o) => keyOf(o) >= start);
+    let items = this.store.list(r, ns, true).filter((o) => keyOf(o) >= start).filter(match);
     const limit = Number(q.get("limit") ?? "0");
     const metadata: Record<string, unknown> = { resourceVersion: String(this.store.rv) };
     if (limit > 0 && rvParam !== "0" && items.length > limit) {
@@ -229,7 +229,7 @@ export class KubeApiDouble {
       metadata.remainingItemCount = items.length - limit;
       items = items.slice(0, limit);
     }
-    const shaped = items.map((o) => shape(r, version, o)).map((o) => (r.custom ? o : (({ kind: _k, apiVersion: _a, ...rest }) => rest)(o)));
+    const shaped = items.map((o) => shape(r, version, structuredClone(o))).map((o) => (r.custom ? o : (({ kind: _k, apiVersion: _a, ...rest }) => rest)(o)));
     sendJson(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r, version), metadata, items: shaped });
   }
 

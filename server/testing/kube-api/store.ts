@@ -37,13 +37,13 @@ export class ObjectStore {
     return o && structuredClone(o);
   }
 
-  list(r: ApiResource, ns: string | undefined): Obj[] {
-    const prefix = `${r.group}/${r.plural}/${ns ?? ""}`;
-    const out: Obj[] = [];
-    for (const [k, v] of this.objects) if (ns === undefined ? k.startsWith(`${r.group}/${r.plural}/`) : k.startsWith(`${prefix}/`)) out.push(v);
-    return out
-      .sort((a, b) => (`${a.metadata.namespace ?? ""}/${a.metadata.name}` < `${b.metadata.namespace ?? ""}/${b.metadata.name}` ? -1 : 1))
-      .map((o) => structuredClone(o));
+  /** The objects of a resource (in a namespace), ordered by namespace/name; copies unless `shared` (read-only use). */
+  list(r: ApiResource, ns: string | undefined, shared = false): Obj[] {
+    const prefix = ns === undefined ? `${r.group}/${r.plural}/` : `${r.group}/${r.plural}/${ns}/`;
+    const out: [string, Obj][] = [];
+    for (const [k, v] of this.objects) if (k.startsWith(prefix)) out.push([`${v.metadata.namespace ?? ""}/${v.metadata.name}`, v]);
+    out.sort(([a], [b]) => (a < b ? -1 : 1));
+    return out.map(([, o]) => (shared ? o : structuredClone(o)));
   }
 
   /** Writes an object (a new resourceVersion) and records the event. */
