@@ -56,7 +56,7 @@ const toModel: number[] = [];
 const toPush: number[] = [];
 const N = 200;
 for (let k = 0; k < N; k++) {
-  const i = (k * 37) % ready.objects.services;
+  const i = (k * 37) % ready.objects.services!;
   const t = performance.now();
   let modelAt = 0;
   const pushed = new Promise<void>((resolve) => (published = resolve));

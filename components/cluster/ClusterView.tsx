@@ -2,6 +2,7 @@
 
 import { LoadError, Loading } from "../QueryStates";
 import { ApplyPanel } from "./ApplyPanel";
+import { ImportLimiters } from "./ImportLimiters";
 import { useCluster } from "./hooks";
 
 /** The configured Kubernetes cluster: connection, each informer's state, and apply with a dry-run diff. */
@@ -56,6 +57,7 @@ export function ClusterView() {
             {q.data.lastApply && <p className="muted small">Last apply {new Date(q.data.lastApply.at).toLocaleString()}: {q.data.lastApply.applied} applied, {q.data.lastApply.pruned} pruned, {q.data.lastApply.failed} not applied.</p>}
           </div>
           {!q.data.error && <ApplyPanel context={q.data.context ?? "?"} />}
+          {!q.data.error && <ImportLimiters />}
         </>
       )}
     </section>

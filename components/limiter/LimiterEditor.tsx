@@ -215,6 +215,7 @@ export function LimiterEditor(props: { initialForm?: LimiterForm; initialYaml: s
           <div>
             <h3>EnvoyFilters it would generate now</h3>
             {preview.data.problems.map((p) => <p key={p} className="warn small">{p}</p>)}
+            {(preview.data.notes ?? []).map((n) => <p key={n} className="muted small" data-testid="limiter-note">Note: {n}</p>)}
             {preview.data.evaluation.descriptors.some((x) => x.error) && (
               <ul className="findings warn small">
                 {preview.data.evaluation.descriptors.filter((x) => x.error).map((x) => <li key={`${x.set}-${x.index}`}>{x.set}[{x.index}]: {x.error}</li>)}

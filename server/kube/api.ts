@@ -5,6 +5,7 @@ import { authorOf, generatedObjects } from "../intents/api";
 import { applyIntent } from "../intents/service";
 import { listIntents } from "../store/intents";
 import { adoptVirtualService } from "./adopt";
+import { importSmartLimiters } from "./import-limiters";
 import { explain } from "./explain";
 import { readClusterObjects } from "./istio-objects";
 import { kindInfo, objectPath } from "./kinds";
@@ -100,4 +101,11 @@ export async function serveAdopt(ctx: RouteContext, b: z.infer<typeof objectRef>
   const { intent } = await applyIntent(db, rt.registry.snapshot(), r.draft, { expectedRevision: current?.revision ?? 0, author: authorOf(ctx), message: `adopted from the cluster (${b.kind} ${b.namespace}/${b.name} as edited there)`, clients: () => [] });
   rt.xds?.controller.schedule();
   return { intent };
+}
+
+/** POST /api/cluster/import-limiters: the cluster's SmartLimiters become Sextant's (taking over from Slime). */
+export async function serveImportLimiters(ctx: RouteContext) {
+  const rt = await ctx.runtime();
+  const client = clusterOf(rt);
+  return importSmartLimiters(client, rt.store.get().prisma, rt.config.kube?.namespaces, authorOf(ctx), (l) => rt.limiters.evaluateOne(l));
 }

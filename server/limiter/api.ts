@@ -2,7 +2,7 @@ import { z } from "zod";
 import { authorOf } from "../intents/api";
 import { INT4_MAX, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
-import { applyLimiter, exportYaml, getLimiter, limiterRecords, previewLimiter, readLimiter, removeLimiter } from "./service";
+import { applyLimiter, exportYaml, getLimiter, limiterRecords, previewLimiter, readLimiterNoting, removeLimiter } from "./service";
 import { type LimiterStatus, diffOf } from "./controller";
 import { enforcingProxies, refusedPerMinute } from "./enforcement";
 
@@ -72,19 +72,20 @@ function statusView(s: LimiterStatus | undefined, revision: number) {
 
 export async function servePreviewLimiter(ctx: RouteContext, b: z.infer<typeof previewLimiterBody>) {
   const rt = await ctx.runtime();
-  const l = readLimiter(b);
+  const { limiter: l, notes } = readLimiterNoting(b);
   const current = rt.limiters.status().find((s) => s.namespace === l.metadata.namespace && s.name === l.metadata.name);
-  return previewLimiter(l, rt.registry.snapshot(), current, rt.config.limiter.rls, await rt.limiters.metricsFor(l));
+  const metrics = await rt.limiters.metricsFor(l);
+  return { ...previewLimiter(l, rt.registry.snapshot(), current, rt.config.limiter.rls, metrics), notes };
 }
 
 export async function serveApplyLimiter(ctx: RouteContext, b: z.infer<typeof applyLimiterBody>) {
   const rt = await ctx.runtime();
-  const l = readLimiter(b);
+  const { limiter: l, notes } = readLimiterNoting(b);
   const stored = await applyLimiter(rt.store.get().prisma, l, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
   // Evaluated now (this limiter alone), not at the next tick: the operator sees the status and EnvoyFilters at once.
   await rt.limiters.evaluateOne(stored);
   const s = rt.limiters.status().find((x) => x.id === stored.id);
-  return { id: stored.id, revision: stored.revision, yaml: exportYaml(l), status: statusView(s, stored.revision) };
+  return { id: stored.id, revision: stored.revision, yaml: exportYaml(l), status: statusView(s, stored.revision), notes };
 }
 
 export async function serveGetLimiter(ctx: RouteContext, p: z.infer<typeof limiterIdParams>) {

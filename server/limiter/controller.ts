@@ -1,4 +1,5 @@
 import { unifiedDiff } from "../diff";
+import { oneLocalFilterPerWorkload } from "./local-filter";
 import { describeError } from "../errors";
 import type { Logger } from "../log";
 import type { MeshRegistry } from "../mesh/registry";
@@ -121,7 +122,9 @@ export class LimiterController {
 
   /** Every object the limiters generate now: their EnvoyFilters and (if any global limit) the rate limit service's ConfigMap. */
   objects(): { kind: string; namespace: string; name: string; yaml: string; object: unknown }[] {
-    const efs = this.status().flatMap((s) => s.envoyFilters.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]), object: o as unknown })));
+    // Across limiters, the local rate limit filter is inserted once per workload (as Slime does).
+    const all = oneLocalFilterPerWorkload(this.status().flatMap((s) => s.envoyFilters), this.opts.registry.snapshot());
+    const efs = all.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]), object: o as unknown }));
     if (this.configMap === undefined) {
       const global = [...this.parts.values()].flatMap((p) => p.global);
       this.configMap = global.length ? rlsConfigMap(global, this.opts.rls) : null;

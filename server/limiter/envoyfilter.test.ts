@@ -6,7 +6,9 @@ import { validateAgainstCrd } from "../translate/crd";
 import { anyFromProtoJson, messageType } from "../xds/protos";
 import { type EnvoyFilterObject, envoyFilters, inboundPolicies, rlsConfigMap, rlsDescriptors } from "./envoyfilter";
 import { evaluateLimiter } from "./evaluate";
+import { oneLocalFilterPerWorkload } from "./local-filter";
 import { type SmartLimiter, parseSmartLimiter, parseSmartLimiterYaml } from "./schema";
+import { limiterOf } from "./service";
 
 const dir = path.join(import.meta.dirname, "testdata");
 const load = (f: string): SmartLimiter => {
@@ -288,5 +290,67 @@ describe("SmartLimiters as Slime accepts them (issue 13, point 6, first forms)",
     const patches = (ef!.spec as unknown as { configPatches: { applyTo: string; match: { routeConfiguration?: { vhost: Record<string, unknown> } } }[] }).configPatches;
     const route = patches.find((p) => p.applyTo === "HTTP_ROUTE")!;
     expect(route.match.routeConfiguration!.vhost).toEqual({ route: { name: "foo" } });
+  });
+
+  it("labels such as istio.io/rev are carried onto the EnvoyFilters (Slime's PatchIstioRevLabel), and kept when stored", () => {
+    const r = parseSmartLimiter({ apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter", metadata: { name: "reviews", namespace: "default", labels: { "istio.io/rev": "1-8-1", team: "a" } }, spec: { sets: { _base: { descriptor: [{ action: { fill_interval: { seconds: 1 }, quota: "5" }, condition: "true", target: { port: 9080 } }] } } } });
+    if ("problems" in r) throw new Error(JSON.stringify(r.problems));
+    const [ef] = checked(envoyFilters(r.limiter, evaluateLimiter(r.limiter, { "_base.pod": 1 }), place("reviews")));
+    // Only the revision label, as Slime: other labels of the limiter stay on the limiter.
+    expect(ef!.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "sextant", "istio.io/rev": "1-8-1", "sextant.io/smartlimiter": "reviews" });
+    const stored = limiterOf({ namespace: "default", target: "reviews", current: { spec: { ...r.limiter.spec, "sextant.io/metadata-labels": r.limiter.metadata.labels } } });
+    expect(stored!.metadata.labels).toEqual({ "istio.io/rev": "1-8-1" });
+  });
+
+  it("Slime's first form (microservice.netease.com/v1alpha1, from its announcement) is converted, with notes saying how", () => {
+    const announced = `apiVersion: microservice.netease.com/v1alpha1
+kind: SmartLimiter
+metadata:
+  name: a
+  namespace: default
+spec:
+  descriptors:
+  - action:
+      fill_interval:
+        seconds: 1
+      quota: "30/{pod}"
+    condition: "{cpu}>0.8"
+`;
+    const r = parseSmartLimiterYaml(announced);
+    if ("problems" in r) throw new Error(JSON.stringify(r.problems));
+    expect(r.limiter.spec.sets._base!.descriptor[0]).toMatchObject({ action: { quota: "30/{{._base.pod}}", fill_interval: { seconds: 1 } }, condition: "{{._base.cpu.sum}}>0.8", target: { direction: "inbound" } });
+    expect(r.notes).toEqual(expect.arrayContaining([
+      "converted from Slime's microservice.netease.com/v1alpha1 form to microservice.slime.io/v1alpha2",
+      "spec.descriptors became spec.sets._base.descriptor",
+      "descriptor[0].action.quota: {pod} became {{._base.pod}}",
+      "descriptor[0].condition: {cpu} became {{._base.cpu.sum}}",
+    ]));
+    // As announced: 30 for the service, split over its 3 pods, when CPU is above 0.8.
+    const busy = evaluateLimiter(r.limiter, { "_base.pod": 3, "_base.cpu.sum": 0.9 }).descriptors[0]!;
+    expect(busy).toMatchObject({ active: true, quota: 10, bucket: { max_tokens: 10, tokens_per_fill: 10, fill_interval: 1 } });
+    expect(evaluateLimiter(r.limiter, { "_base.pod": 3, "_base.cpu.sum": 0.5 }).descriptors[0]!.active).toBe(false);
+    const [ef] = checked(envoyFilters(r.limiter, evaluateLimiter(r.limiter, { "_base.pod": 3, "_base.cpu.sum": 0.9 }), place("a")));
+    expect(JSON.stringify(ef!.spec)).toContain('"max_tokens":10');
+    // The old documentation's "quota + unit" form.
+    const unit = parseSmartLimiter({ apiVersion: "microservice.netease.com/v1alpha1", kind: "SmartLimiter", metadata: { name: "test-svc" }, spec: { descriptors: [{ action: { quota: "3", unit: 1 }, condition: "true", match: [{ exact_match: "user", invert_match: false, name: "Bob" }] }] } });
+    if ("problems" in unit) throw new Error(JSON.stringify(unit.problems));
+    expect(unit.limiter.spec.sets._base!.descriptor[0]!.action).toMatchObject({ quota: "3", fill_interval: { seconds: 1 } });
+  });
+
+  it("one local rate limit filter per workload when several limiters select it (Slime inserts it once per workload)", () => {
+    const mesh = { revision: 1, namespaces: ["default"], services: [], workloads: [], endpoints: ["v1", "v2"].map((v) => ({ namespace: "default", pod: `reviews-${v}-x`, workload: `reviews-${v}`, address: "10.0.0.1", ports: [], labels: { app: "reviews", version: v }, ready: true })) };
+    const mk = (name: string, sel: Record<string, string>, port: number) => {
+      const l = limiter({ sets: { _base: { descriptor: [{ action: { fill_interval: { seconds: 1 }, quota: "5" }, condition: "true", target: { port } }] } } }, name);
+      return checked(envoyFilters(l, evaluateLimiter(l, { "_base.pod": 1 }), { selector: sel, setLabels: {} }))[0]!;
+    };
+    const all = mk("reviews-all", { app: "reviews" }, 9080);
+    const v1 = mk("reviews-v1-only", { app: "reviews", version: "v1" }, 9090);
+    const inserts = (efs: EnvoyFilterObject[]) => efs.map((ef) => `${ef.metadata.name}:${(ef.spec as unknown as { configPatches: { applyTo: string }[] }).configPatches.filter((p) => p.applyTo === "HTTP_FILTER").length}`);
+    expect(inserts([v1, all])).toEqual(["reviews-v1-only.default.ratelimit:1", "reviews-all.default.ratelimit:1"]);
+    const one = oneLocalFilterPerWorkload([v1, all], mesh);
+    expect(inserts(one)).toEqual(["reviews-v1-only.default.ratelimit:0", "reviews-all.default.ratelimit:1"]);
+    // Its own per-route limits stay.
+    expect(JSON.stringify(one[0]!.spec)).toContain("local_ratelimit");
+    one.forEach((ef) => expect(validateAgainstCrd(ef)).toEqual([]));
   });
 });

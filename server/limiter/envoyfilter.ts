@@ -64,7 +64,8 @@ export function routeTargets(t: Target | undefined, gateway: boolean): RouteTarg
   if (t && (t.direction === "outbound" || gateway)) {
     const port = (vh: string) => (t.port ? `${vh}:${t.port}` : vh);
     // An empty virtual host ("/foo", as Slime allows) matches the route by name in any virtual host.
-    if (t.route) return t.route.map((r) => ({ context, ...(r.indexOf("/") > 0 ? { vhost: port(r.slice(0, r.indexOf("/"))) } : {}), route: r.slice(r.indexOf("/") + 1) }));
+    // Entries that are not <virtual host>/<route name> are skipped, as Slime skips them.
+    if (t.route) return t.route.filter((r) => r.split("/").length === 2).map((r) => ({ context, ...(r.indexOf("/") > 0 ? { vhost: port(r.slice(0, r.indexOf("/"))) } : {}), route: r.slice(r.indexOf("/") + 1) }));
     if (t.host) return t.host.map((h) => ({ context, vhost: port(h) }));
   }
   return [{ context, ...(t?.port ? { vhost: `inbound|http|${t.port}` } : {}), route: "default" }];
@@ -205,7 +206,8 @@ export function envoyFilters(l: SmartLimiter, ev: Evaluation, place: LimiterPlac
     out.push({
       apiVersion: ENVOY_FILTER_API,
       kind: "EnvoyFilter",
-      metadata: { name: envoyFilterName(l, set), namespace: l.metadata.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, "sextant.io/smartlimiter": l.metadata.name } },
+      // Slime carries the limiter's istio.io/rev onto its EnvoyFilters, so the right control plane reads them.
+      metadata: { name: envoyFilterName(l, set), namespace: l.metadata.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, "sextant.io/smartlimiter": l.metadata.name, ...(l.metadata.labels ?? {}) } },
       spec: { workloadSelector: { labels: Object.fromEntries(Object.keys(labels).sort().map((k) => [k, labels[k]!])) }, configPatches: patches },
     });
   }

@@ -85,9 +85,11 @@ describe("SmartLimiter import", () => {
     expect(m([{ name: "foo", exact_match: "a", ignoreCase: true }])[0]!.message).toMatch(/Unrecognized key/);
   });
 
-  it("requires a workload selector for a gateway, and route or host on its targets", () => {
+  it("requires a workload selector for a gateway; a route entry Slime would skip is skipped with a note", () => {
     expect(problems(base({ target: { direction: "outbound", route: ["a.test.com:80/r1"] } }, { gateway: true }))).toEqual([{ path: "spec.workloadSelector", message: "required for a gateway: the labels of the gateway's pods" }]);
-    expect(problems(base({ target: { direction: "outbound", route: ["a.test.com:80"] } }, { gateway: true, workloadSelector: { gw: "x" } }))[0]!.message).toMatch(/must be <virtual host>\/<route name>/);
+    // A route that is not <virtual host>/<route name>: Slime accepts the limiter and skips the entry; so does Sextant, saying so.
+    const skipped = parseSmartLimiterYaml(base({ target: { direction: "outbound", route: ["a.test.com:80"] } }, { gateway: true, workloadSelector: { gw: "x" } }));
+    expect("limiter" in skipped && skipped.notes).toEqual(['spec.sets._base.descriptor[0].target.route entry "a.test.com:80" is not <virtual host>/<route name> and is skipped, as Slime skips it']);
   });
 
   it("reports YAML syntax errors with line and column, and refuses several documents", () => {

@@ -1,4 +1,5 @@
 import YAML from "yaml";
+import { convertLegacySmartLimiter, isLegacySmartLimiter } from "./legacy";
 import { z } from "zod";
 import { validRegex } from "../intents/schemas";
 import { ExpressionError, parseExpression, variables } from "./expr";
@@ -43,7 +44,8 @@ export const target = z.strictObject({
   direction: z.enum(["inbound", "outbound"], { error: "must be inbound or outbound" }).optional(),
   port: int32("must be a port number").min(1, "must be a port number (1-65535)").max(65535, "must be a port number (1-65535)").optional(),
   // Slime's "/foo" (empty virtual host) names the route foo in any virtual host.
-  route: z.array(z.string().regex(/^[^/\s]*\/[^/\s]+$/, "must be <virtual host>/<route name>, e.g. reviews.default.svc.cluster.local:9080/default, or /<route name> for any virtual host")).min(1).optional(),
+  // Slime reads <virtual host>/<route name> for outbound and gateway targets and skips other entries; inbound targets ignore route.
+  route: z.array(z.string().min(1, "must not be empty").regex(/^\S+$/, "must not contain spaces")).min(1).optional(),
   host: z.array(z.string().min(1, "must not be empty").regex(/^\S+$/, "must not contain spaces")).min(1).optional(),
 });
 export type Target = z.infer<typeof target>;
@@ -168,7 +170,11 @@ export const smartLimiterSchema = z.strictObject({
   /** Status from an exported object is accepted and ignored: Sextant computes its own. */
   status: z.unknown().optional(),
 });
-export type SmartLimiter = { metadata: { name: string; namespace: string }; spec: SmartLimiterSpec };
+/** `labels`: only those Slime carries onto its EnvoyFilters (istio.io/rev, the control plane revision). */
+export type SmartLimiter = { metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec: SmartLimiterSpec };
+
+/** The labels of a SmartLimiter Slime copies onto the EnvoyFilters it generates. */
+export const CARRIED_LABELS = ["istio.io/rev"];
 
 export interface FieldProblem {
   path: string;
@@ -181,7 +187,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses one SmartLimiter from YAML (or JSON) text; problems name their fields. */
-export function parseSmartLimiterYaml(text: string): { limiter: SmartLimiter } | { problems: FieldProblem[] } {
+export function parseSmartLimiterYaml(text: string): { limiter: SmartLimiter; notes?: string[] } | { problems: FieldProblem[] } {
   const docs = YAML.parseAllDocuments(text);
   const errors = docs.flatMap((d) => d.errors);
   if (errors.length) return { problems: errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "yaml", message: e.message.split("\n")[0]! })) };
@@ -232,16 +238,35 @@ function normalizeFieldNames(x: unknown, path: (string | number)[], problems: Fi
   return out;
 }
 
-export function parseSmartLimiter(obj: unknown): { limiter: SmartLimiter } | { problems: FieldProblem[] } {
+export function parseSmartLimiter(obj: unknown): { limiter: SmartLimiter; notes?: string[] } | { problems: FieldProblem[] } {
+  let notes: string[] | undefined;
+  if (isLegacySmartLimiter(obj)) ({ obj, notes } = convertLegacySmartLimiter(obj as Record<string, unknown>));
   const spelling: FieldProblem[] = [];
   if (obj && typeof obj === "object" && "spec" in obj) obj = { ...(obj as object), spec: normalizeFieldNames((obj as { spec: unknown }).spec, ["spec"], spelling) };
   if (spelling.length) return { problems: spelling };
   const r = smartLimiterSchema.safeParse(obj);
   if (!r.success) return { problems: r.error.issues.map((i) => ({ path: fieldPath(i.path), message: i.message })) };
-  return { limiter: { metadata: { name: r.data.metadata.name, namespace: r.data.metadata.namespace }, spec: r.data.spec } };
+  notes = [...(notes ?? []), ...routeNotes(r.data.spec)];
+  if (notes.length === 0) notes = undefined;
+  const carried = Object.fromEntries(CARRIED_LABELS.flatMap((k) => (r.data.metadata.labels?.[k] !== undefined ? [[k, r.data.metadata.labels[k]!]] : [])));
+  const metadata = { name: r.data.metadata.name, namespace: r.data.metadata.namespace, ...(Object.keys(carried).length ? { labels: carried } : {}) };
+  return { limiter: { metadata, spec: r.data.spec }, ...(notes ? { notes } : {}) };
 }
 
 /** The object as Slime's YAML (export): apiVersion, kind, metadata, spec. */
 export function smartLimiterObject(l: SmartLimiter): Record<string, unknown> {
-  return { apiVersion: API_VERSION, kind: "SmartLimiter", metadata: { name: l.metadata.name, namespace: l.metadata.namespace }, spec: l.spec };
+  return { apiVersion: API_VERSION, kind: "SmartLimiter", metadata: { name: l.metadata.name, namespace: l.metadata.namespace, ...(l.metadata.labels ? { labels: l.metadata.labels } : {}) }, spec: l.spec };
+}
+
+/** What Slime does with target.route entries it cannot use: said, not refused (Slime accepts them). */
+function routeNotes(spec: SmartLimiterSpec): string[] {
+  const out: string[] = [];
+  const check = (t: Target | undefined, at: string) => {
+    if (!t?.route) return;
+    if (t.direction !== "outbound" && !spec.gateway) out.push(`${at}.route is ignored for an inbound target, as Slime ignores it: the limit applies to the port's inbound route "default"`);
+    else for (const r of t.route) if (r.split("/").length !== 2) out.push(`${at}.route entry "${r}" is not <virtual host>/<route name> and is skipped, as Slime skips it`);
+  };
+  check(spec.target, "spec.target");
+  for (const [set, { descriptor }] of Object.entries(spec.sets)) descriptor.forEach((d, i) => check(d.target, `spec.sets.${set}.descriptor[${i}].target`));
+  return out;
 }

@@ -21,8 +21,12 @@ export const LIMITER_KIND = "smart-limiter";
 
 type Db = PrismaClient;
 
+/** Stored with the spec: the labels Slime carries onto EnvoyFilters (istio.io/rev), under a key no SmartLimiter spec has. */
+const LABELS_KEY = "sextant.io/metadata-labels";
+
 export function limiterOf(r: { namespace: string; target: string; current: { spec: unknown } }): SmartLimiter | undefined {
-  const parsed = parseSmartLimiter({ apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter", metadata: { name: r.target, namespace: r.namespace }, spec: r.current.spec });
+  const { [LABELS_KEY]: labels, ...spec } = (r.current.spec ?? {}) as Record<string, unknown>;
+  const parsed = parseSmartLimiter({ apiVersion: "microservice.slime.io/v1alpha2", kind: "SmartLimiter", metadata: { name: r.target, namespace: r.namespace, ...(labels ? { labels } : {}) }, spec });
   return "limiter" in parsed ? parsed.limiter : undefined;
 }
 
@@ -36,6 +40,11 @@ export function exportYaml(l: SmartLimiter): string {
 
 /** From the API: YAML text (import) or an object (the form); problems keep their field paths under the body field. */
 export function readLimiter(input: { yaml?: string; limiter?: unknown }): SmartLimiter {
+  return readLimiterNoting(input).limiter;
+}
+
+/** The limiter, and notes on what was converted (Slime's v1alpha1 form). */
+export function readLimiterNoting(input: { yaml?: string; limiter?: unknown }): { limiter: SmartLimiter; notes: string[] } {
   const r = input.yaml !== undefined ? parseSmartLimiterYaml(input.yaml) : parseSmartLimiter(input.limiter);
   if ("problems" in r) throw invalid(r.problems, input.yaml !== undefined ? "yaml" : "limiter");
   // Slime's CRD too (ours is stricter; this catches any drift between the two).
@@ -53,7 +62,7 @@ export function readLimiter(input: { yaml?: string; limiter?: unknown }): SmartL
     })),
   );
   if (re2.length) throw invalid(re2, input.yaml !== undefined ? "yaml" : "limiter");
-  return r.limiter;
+  return { limiter: r.limiter, notes: r.notes ?? [] };
 }
 
 function invalid(problems: FieldProblem[], field: string): InvalidError {
@@ -70,6 +79,8 @@ export interface LimiterPreview {
   /** From what is in force for this limiter now to the preview. */
   diff: string;
   evaluation: ReturnType<typeof evaluateLimiter>;
+  /** What was converted or is ignored as Slime would (its v1alpha1 form, route entries it skips). */
+  notes?: string[];
 }
 
 /** What applying would generate, evaluated with the metric values read now (`metrics`). */
@@ -85,7 +96,7 @@ export function previewLimiter(l: SmartLimiter, mesh: MeshSnapshot, current: Lim
 
 export async function applyLimiter(db: Db, l: SmartLimiter, opts: { expectedRevision: number; author: string; message?: string }): Promise<StoredLimiter> {
   const target = { kind: LIMITER_KIND, namespace: l.metadata.namespace, target: l.metadata.name };
-  const write = { spec: l.spec, rendered: exportYaml(l), author: opts.author, message: opts.message ?? "" };
+  const write = { spec: l.metadata.labels ? { ...l.spec, [LABELS_KEY]: l.metadata.labels } : l.spec, rendered: exportYaml(l), author: opts.author, message: opts.message ?? "" };
   if (opts.expectedRevision === 0) {
     const r = await createIntent(db, target, write);
     return { id: r.id, revision: r.revision, limiter: l };
