@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { type IntentClusterState, useCluster } from "./cluster/hooks";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import type { IntentView } from "@/server/intents/service";
 import { INTENT_KINDS, INTENT_KIND_LABELS } from "@/server/intents/schemas";
@@ -10,6 +11,9 @@ import { LoadError, Loading } from "./QueryStates";
 
 /** Every intent, filterable by namespace, service and kind, with its validation status. */
 export function IntentsView() {
+  const cluster = useCluster();
+  // Shown when a cluster is configured: what auto-apply did with each intent's revision.
+  const clusterStates = cluster.data?.configured ? cluster.data.autoApply.intents : undefined;
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -68,6 +72,7 @@ export function IntentsView() {
               <th scope="col">By</th>
               <th scope="col">Updated</th>
               <th scope="col">Validation</th>
+              {clusterStates && <th scope="col">Cluster</th>}
             </tr>
           </thead>
           <tbody>
@@ -84,6 +89,7 @@ export function IntentsView() {
                   <td title={i.findings.map((f) => `${f.code}: ${f.message}`).join("\n")}>
                     {errors.length ? <span className="bad">{errors.length} error{errors.length > 1 ? "s" : ""} ({errors.map((e) => e.code).join(", ")})</span> : warnings.length ? <span className="warn">{warnings.length} warning{warnings.length > 1 ? "s" : ""}</span> : <span className="ok">valid</span>}
                   </td>
+                  {clusterStates && <td data-testid="cluster-state"><ClusterState s={clusterStates[i.id]} /></td>}
                 </tr>
               );
             })}
@@ -92,4 +98,11 @@ export function IntentsView() {
       )}
     </section>
   );
+}
+
+function ClusterState({ s }: { s: IntentClusterState | undefined }) {
+  if (!s) return <span className="muted small" title="auto-apply is off for this namespace: apply from the Cluster page">by hand</span>;
+  if (s.state === "applied") return <span className="ok small">applied at revision {s.revision}</span>;
+  if (s.state === "pending") return <span className="warn small">revision {s.revision} pending</span>;
+  return <span className="bad small" title={s.error}>failed: {s.error}</span>;
 }

@@ -117,3 +117,25 @@ test("apply: the dry-run diff first, then the apply, then the object shown as Se
   await page.goto(`${base}/objects`);
   await expect(page.getByTestId("live-VirtualService-reviews").getByTestId("sync-state")).toHaveText("in sync");
 });
+
+test("auto-apply, turned on for a namespace after a confirmation: a new revision reaches the cluster and the Intents page says so", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto(`${base}/cluster`);
+  const card = page.getByTestId("auto-apply");
+  // The box stays unticked until the confirmation.
+  await card.getByRole("checkbox", { name: "bookinfo" }).click();
+  const dialog = page.getByRole("dialog", { name: /Auto-apply bookinfo to cluster test-double\?/ });
+  await dialog.getByRole("button", { name: "Turn auto-apply on" }).click();
+  await expect(card.getByRole("checkbox", { name: "bookinfo" })).toBeChecked();
+
+  const list = await (await fetch(`${base}/api/intents?namespace=bookinfo&target=reviews`)).json();
+  const current = list.intents.find((i: { kind: string }) => i.kind === "traffic-shift");
+  const put = await fetch(`${base}/api/intents`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ intent: { kind: "traffic-shift", namespace: "bookinfo", target: "reviews", spec: { weights: [{ subset: "v1", weight: 70 }, { subset: "v2", weight: 30 }] } }, expectedRevision: current.revision }) });
+  expect(put.status).toBe(200);
+  const revision = (await put.json()).intent.revision;
+  await expect
+    .poll(async () => ((await (await kube("/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/reviews")).json()).spec.http[0].route as { weight: number }[]).map((r) => r.weight), { timeout: 30_000 })
+    .toEqual([70, 30]);
+  await page.goto(`${base}/intents`);
+  await expect(page.getByTestId("intent-reviews-traffic-shift").getByTestId("cluster-state")).toHaveText(`applied at revision ${revision}`);
+});

@@ -25,7 +25,7 @@ export {
   servePreview,
   serveRollback,
 } from "./intents/api";
-export { applyClusterBody, objectRef, planBody, serveAdopt, serveApplyCluster, serveCluster, serveClusterObjects, serveImportLimiters, servePlan } from "./kube/api";
+export { applyClusterBody, objectRef, planBody, serveAdopt, serveApplyCluster, serveCluster, serveClusterObjects, serveClusterSettings, serveImportLimiters, servePlan, settingsBody } from "./kube/api";
 export { detailParams, detailQuery, serveDetailMetrics } from "./metrics/detail-api";
 export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";
 export {

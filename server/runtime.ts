@@ -20,6 +20,10 @@ import { storedLimiters } from "./limiter/service";
 import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
 import { KubeConnection } from "./kube/connection";
+import { AutoApplier } from "./kube/auto-apply";
+import type { Desired } from "./kube/apply";
+import { generatedObjects } from "./intents/api";
+import { autoApplyNamespaces } from "./store/settings";
 
 /**
  * Sextant's long-running parts, started once per process from one place
@@ -135,6 +139,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     intervalMs: config.limiter.intervalSeconds * 1000,
     rls: config.limiter.rls,
     onPolicies: () => xdsRef.current?.controller.schedule(),
+    onEnvoyFilters: () => kube?.autoApply?.trigger(),
     log: rootLog.child({ component: "limiter" }),
   });
   const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), dataplane, () => limiters.policies());
@@ -144,6 +149,21 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   // The demo's load starts once xDS serves (its calls go through it).
   if (running) await dataplane.startLoad();
   let stopping: Promise<void> | undefined;
+  if (kube) {
+    kube.autoApply = new AutoApplier({
+      client: () => kube.client,
+      namespaces: async () => {
+        try {
+          return await autoApplyNamespaces(store.get().prisma);
+        } catch {
+          return new Set<string>();
+        }
+      },
+      desired: async () => (await generatedObjects(runtime)).map((o) => o.object as Desired),
+      intents: async () => (await listIntents(store.get().prisma, { kind: INTENT_KINDS })).map((r) => ({ id: r.id, namespace: r.namespace, target: r.target, revision: r.revision })),
+      log: rootLog.child({ component: "auto-apply" }),
+    });
+  }
   const runtime: Runtime = {
     config,
     log,

@@ -2,6 +2,7 @@
 
 import { LoadError, Loading } from "../QueryStates";
 import { ApplyPanel } from "./ApplyPanel";
+import { AutoApply } from "./AutoApply";
 import { ImportLimiters } from "./ImportLimiters";
 import { useCluster } from "./hooks";
 
@@ -57,6 +58,7 @@ export function ClusterView() {
             {q.data.lastApply && <p className="muted small">Last apply {new Date(q.data.lastApply.at).toLocaleString()}: {q.data.lastApply.applied} applied, {q.data.lastApply.pruned} pruned, {q.data.lastApply.failed} not applied.</p>}
           </div>
           {!q.data.error && <ApplyPanel context={q.data.context ?? "?"} />}
+          {!q.data.error && <AutoApply context={q.data.context ?? "?"} namespaces={q.data.meshNamespaces} on={q.data.autoApply.namespaces} />}
           {!q.data.error && <ImportLimiters />}
         </>
       )}

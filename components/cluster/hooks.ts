@@ -6,9 +6,21 @@ import { sendJson } from "../api-write";
 
 /** The cluster's data: its status (polled), the apply preview and the apply itself. */
 export type InformerState = { resource: string; namespace?: string; state: string; error?: string; objects: number; relists: number; since: string };
+export type IntentClusterState = { state: "applied" | "failed" | "pending"; revision: number; at: string; error?: string };
 export type ClusterStatus =
   | { configured: false }
-  | { configured: true; context?: string; server?: string; error?: string; kinds: InformerState[]; namespaces: string[] | null; namespaceSelector: string | null; lastApply: { at: string; applied: number; pruned: number; failed: number } | null };
+  | {
+      configured: true;
+      context?: string;
+      server?: string;
+      error?: string;
+      kinds: InformerState[];
+      namespaces: string[] | null;
+      namespaceSelector: string | null;
+      meshNamespaces: string[];
+      lastApply: { at: string; applied: number; pruned: number; failed: number } | null;
+      autoApply: { namespaces: string[]; intents: Record<string, IntentClusterState>; lastRun: { at: string; namespaces: string[]; applied: number; failed: number } | null };
+    };
 
 export type PlanItem = { kind: string; namespace: string; name: string; action: "create" | "update" | "unchanged" | "prune" | "conflict" | "error"; diff: string; conflict?: { managers: string[]; fields: string[] }; error?: string };
 export type Plan = { items: PlanItem[]; fingerprint: string; force: boolean };
@@ -47,6 +59,14 @@ export function useApplyToCluster() {
   return useMutation({
     mutationFn: (b: { fingerprint: string; force: boolean; namespaces?: string[] }) => sendJson<{ results: ApplyResult[]; summary: { applied: number; pruned: number; failed: number } }>("POST", "/api/cluster/apply", b),
     // ["cluster"] is also the prefix of the cluster's objects: both are read again.
+    onSettled: () => void qc.invalidateQueries({ queryKey: queryKeys.cluster() }),
+  });
+}
+
+export function useAutoApplySetting() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (b: { namespace: string; autoApply: boolean }) => sendJson<{ namespace: string; autoApply: boolean }>("PUT", "/api/cluster/settings", b),
     onSettled: () => void qc.invalidateQueries({ queryKey: queryKeys.cluster() }),
   });
 }

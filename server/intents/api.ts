@@ -53,6 +53,7 @@ export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>
   const rt = await ctx.runtime();
   const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule(); // proxies get the change with the next (debounced) snapshot
+  rt.kube?.autoApply?.trigger(); // and the cluster, where its namespace asks for auto-apply
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 
@@ -70,6 +71,7 @@ export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentI
   const rt = await ctx.runtime();
   const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule();
+  rt.kube?.autoApply?.trigger();
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 

@@ -4,6 +4,7 @@ import { Reply, type RouteContext } from "../http/route";
 import { authorOf, generatedObjects } from "../intents/api";
 import { applyIntent } from "../intents/service";
 import { listIntents } from "../store/intents";
+import { autoApplyNamespaces, setAutoApply } from "../store/settings";
 import { adoptVirtualService } from "./adopt";
 import { importSmartLimiters } from "./import-limiters";
 import { explain } from "./explain";
@@ -46,7 +47,9 @@ async function desiredIn(rt: Runtime, namespaces: string[] | undefined): Promise
 export async function serveCluster(ctx: RouteContext) {
   const rt = await ctx.runtime();
   if (!rt.config.kube) return { configured: false as const };
-  return { configured: true as const, ...rt.kube!.status(), namespaces: rt.config.kube.namespaces ?? null, namespaceSelector: rt.config.kube.namespaceSelector ?? null, lastApply: rt.kube!.lastApply ?? null };
+  const db = rt.store.get().prisma;
+  const autoApply = { namespaces: [...(await autoApplyNamespaces(db))].sort(), intents: (await rt.kube!.autoApply?.stateOf()) ?? {}, lastRun: rt.kube!.autoApply?.lastRun ?? null };
+  return { configured: true as const, ...rt.kube!.status(), namespaces: rt.config.kube.namespaces ?? null, namespaceSelector: rt.config.kube.namespaceSelector ?? null, meshNamespaces: rt.registry.snapshot().namespaces, lastApply: rt.kube!.lastApply ?? null, autoApply };
 }
 
 export async function servePlan(ctx: RouteContext, b: z.infer<typeof planBody>) {
@@ -108,4 +111,19 @@ export async function serveImportLimiters(ctx: RouteContext) {
   const rt = await ctx.runtime();
   const client = clusterOf(rt);
   return importSmartLimiters(client, rt.store.get().prisma, rt.config.kube?.namespaces, authorOf(ctx), (l) => rt.limiters.evaluateOne(l));
+}
+
+export const settingsBody = z.strictObject({
+  namespace: dnsLabel,
+  autoApply: z.boolean({ error: "must be true or false" }),
+});
+
+/** PUT /api/cluster/settings: turn auto-apply on or off for a namespace. */
+export async function serveClusterSettings(ctx: RouteContext, b: z.infer<typeof settingsBody>) {
+  const rt = await ctx.runtime();
+  clusterOf(rt);
+  await setAutoApply(rt.store.get().prisma, b.namespace, b.autoApply, authorOf(ctx));
+  ctx.log.info("auto-apply changed", { namespace: b.namespace, autoApply: b.autoApply });
+  if (b.autoApply) rt.kube!.autoApply?.trigger();
+  return { namespace: b.namespace, autoApply: b.autoApply };
 }

@@ -3,6 +3,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { MemoryRegistry } from "../mesh/registry";
+import type { AutoApplier } from "./auto-apply";
 import { KubeClient } from "./client";
 import { KUBE_SOURCE, KubeSource, type KindStatus } from "./source";
 
@@ -44,6 +45,8 @@ export class KubeConnection {
   error: string | undefined;
   /** The last apply to the cluster: when, how many objects applied, pruned, failed. */
   lastApply: { at: string; applied: number; pruned: number; failed: number } | undefined;
+  /** Writes applied intent revisions and limiter changes to the cluster, in namespaces that ask for it. */
+  autoApply: AutoApplier | undefined;
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -81,6 +84,7 @@ export class KubeConnection {
 
   stop(): void {
     this.stopped = true;
+    this.autoApply?.stop();
     clearTimeout(this.timer);
     this.source?.stop();
   }

@@ -62,6 +62,8 @@ export interface LimiterControllerOptions {
   rls: RateLimitService;
   /** Called when the inbound policies for xDS changed. */
   onPolicies: () => void;
+  /** Called when some limiter's EnvoyFilters changed (cluster auto-apply writes them). */
+  onEnvoyFilters?: () => void;
   log: Logger;
   debounceMs?: number;
 }
@@ -229,6 +231,8 @@ export class LimiterController {
     this.parts = parts;
     this.statuses = new Map([...parts].map(([k, p]) => [k, p.status]));
     this.configMap = undefined;
+    const filtersChanged = [...parts].some(([k, p]) => before.get(k)?.status.yaml !== p.status.yaml) || [...before].some(([k, p]) => !parts.has(k) && p.status.yaml !== "");
+    if (filtersChanged) this.opts.onEnvoyFilters?.();
     // A limiter with no policies counts the same as no limiter.
     const changed = [...parts].some(([k, p]) => (before.get(k)?.policyKey ?? NO_POLICIES) !== p.policyKey) || [...before].some(([k, p]) => !parts.has(k) && p.policyKey !== NO_POLICIES);
     if (!changed) return;
