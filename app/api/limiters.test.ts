@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRuntime, startRuntime, stopRuntime } from "@/server/runtime";
 import { TYPE, messageType } from "@/server/xds/protos";
 import { GET as diff } from "./intents/[id]/diff/route";
+import { POST as rollback } from "./intents/[id]/rollback/route";
 import { GET as revisions } from "./intents/[id]/revisions/route";
 import { GET as intents } from "./intents/route";
 import { DELETE as remove, GET as one } from "./limiters/[id]/route";
@@ -115,6 +116,12 @@ describe("SmartLimiter API", () => {
     expect(history.revisions[0].yaml).toContain("condition: \"false\"");
     const d = await (await diff(new Request("http://x/?from=1&to=3"), params(id))).json();
     expect(d.intentDiff).toContain('+        condition: "false"');
+  });
+
+  it("the intents' rollback refuses a SmartLimiter with 422 saying where to roll it back (it was a 500)", async () => {
+    const res = await rollback(json("POST", "/x", { toRevision: 1, expectedRevision: 3 }), params(id));
+    expect(res.status).toBe(422);
+    expect((await res.json()).error.message).toContain("roll it back on the Rate limits page");
   });
 
   it("refuses a stale revision (409) and a second limiter of the same name (409)", async () => {

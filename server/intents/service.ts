@@ -198,8 +198,12 @@ export async function diffRevisions(db: Db, id: string, from: number, to: number
 /** Rolls back to an older revision: a new revision with that revision's spec (history only grows). */
 export async function rollbackIntent(db: Db, mesh: MeshSnapshot, id: string, toRevision: number, opts: ApplyOptions) {
   const intent = await getIntent(db, id);
+  // A SmartLimiter is stored as an intent too, but is rolled back through its own API (its spec is not an intent's).
+  if (!(INTENT_KINDS as readonly string[]).includes(intent.kind)) throw new InvalidError(`${id} is a ${intent.kind}, not a routing or resilience intent: roll it back on the Rate limits page (PUT /api/limiters with the revision's YAML)`);
   const old = await getRevision(db, id, toRevision);
-  const draft = intentDraftSchema.parse({ kind: intent.kind, namespace: intent.namespace, target: intent.target, spec: old.spec });
+  const parsed = intentDraftSchema.safeParse({ kind: intent.kind, namespace: intent.namespace, target: intent.target, spec: old.spec });
+  if (!parsed.success) throw new InvalidError(`revision ${toRevision} of this intent no longer passes the intent schema, so it cannot be restored: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const draft = parsed.data;
   return applyIntent(db, mesh, draft, { ...opts, message: opts.message || `roll back to revision ${toRevision}` });
 }
 
