@@ -117,7 +117,9 @@ describe("Kubernetes registry source", () => {
 
   it("an identity without rights: start-up goes on, the source says which verb on which resource it lacks, and keeps retrying", async () => {
     const reg = registry();
-    startSource(reg, {}, "limited-token");
+    const src = startSource(reg, {}, "limited-token");
+    // Each informer reports on its own: wait until every one has been refused.
+    await until(() => src.status().every((s) => s.state === "failing"));
     const state = await until(() => reg.sources().find((s) => s.state === "failed"));
     expect(state.error).toContain('may not list pods cluster-wide (403 Forbidden)');
     const before = api.requests.length;
