@@ -58,5 +58,6 @@ export const queryKeys = {
   proxies: () => ["proxies"] as const,
   objects: () => ["objects"] as const,
   cluster: () => ["cluster"] as const,
+  gitopsExport: () => ["gitops", "export"] as const,
   clusterObjects: () => ["cluster", "objects"] as const,
 };

@@ -52,15 +52,17 @@ test("an operator can expand a service's endpoints and filter, by keyboard", asy
   await expect(page.getByTestId("service-count")).toHaveText("4 of 4 services");
 });
 
-test("pages that later capabilities fill say plainly that they are not built yet", async ({ page }) => {
-  for (const [link, heading] of [
-    ["GitOps", "GitOps"],
-  ]) {
-    await page.goto("/services");
-    await page.getByRole("link", { name: link, exact: true }).click();
-    await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
-    await expect(page.getByText("not built yet", { exact: true })).toBeVisible();
-  }
+test("the GitOps page shows the export and downloads it as the same bytes the API gives", async ({ page, request }) => {
+  await page.goto("/services");
+  await page.getByRole("link", { name: "GitOps", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "GitOps", level: 1 })).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download .tar.gz" }).click()]);
+  expect(download.suggestedFilename()).toBe("sextant-export.tar.gz");
+  const fs = await import("node:fs");
+  const got = fs.readFileSync((await download.path())!);
+  const api = Buffer.from(await (await request.get("/api/gitops/export?format=tar.gz")).body());
+  expect(got.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+  expect(got.equals(api)).toBe(true);
 });
 
 test("a link with ?namespace=&q= opens the Services page filtered", async ({ page }) => {

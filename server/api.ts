@@ -26,6 +26,7 @@ export {
   serveRollback,
 } from "./intents/api";
 export { applyClusterBody, objectRef, planBody, serveAdopt, serveApplyCluster, serveCluster, serveClusterObjects, serveClusterSettings, serveImportLimiters, servePlan, settingsBody } from "./kube/api";
+export { exportQuery, serveExport } from "./gitops/api";
 export { detailParams, detailQuery, serveDetailMetrics } from "./metrics/detail-api";
 export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";
 export {

@@ -49,6 +49,15 @@ export class Reply {
   ) {}
 }
 
+/** A handler result that is not JSON (a download): bytes or text with its content type. */
+export class FileReply {
+  constructor(
+    readonly body: Uint8Array | string,
+    readonly contentType: string,
+    readonly fileName: string,
+  ) {}
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** JSON nested deeper than this is refused (schemas and the store walk it recursively). */
 export const MAX_JSON_DEPTH = 64;
@@ -95,7 +104,12 @@ export function route<Q = undefined, B = undefined, P = undefined>(
         body: spec.body ? parseWith(spec.body, rawBody, "body") : undefined,
       } as RouteInput<Q, B, P>;
       const result = await handler(input, { requestId, log, request, runtime: getRuntime });
-      response = result instanceof Reply ? json(result.status, result.body, requestId, result.headers) : json(200, result, requestId);
+      response =
+        result instanceof FileReply
+          ? new Response(result.body as BodyInit, { status: 200, headers: { "content-type": result.contentType, "content-disposition": `attachment; filename="${result.fileName}"`, "cache-control": "no-store", "x-request-id": requestId } })
+          : result instanceof Reply
+            ? json(result.status, result.body, requestId, result.headers)
+            : json(200, result, requestId);
     } catch (e) {
       response = errorResponse(e, requestId, log);
     }
