@@ -108,6 +108,14 @@ export const configSchema = z.object({
     .default("rate-limit.istio-system.svc.cluster.local:18081"),
   SEXTANT_RLS_DOMAIN: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a rate limit domain name").default("slime"),
   SEXTANT_RLS_CONFIGMAP: z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, "must be namespace/name").default("istio-system/rate-limit-config"),
+  /** 32 bytes (64 hex digits or base64): seals stored secrets (Git tokens and keys). */
+  SEXTANT_SECRET_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)")
+    .optional(),
+  /** Who Git commits are authored by until sign-in exists (the x-sextant-user header names the person when given). */
+  SEXTANT_GIT_AUTHOR: z.string().trim().regex(/^[^<>\n]+ <[^<>\s@]+@[^<>\s]+>$/, "must be Name <email>").default("Sextant operator <operator@sextant.invalid>"),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
     .number({ error: "must be a number" })
     .min(0, "must be a fraction between 0 and 1")
@@ -133,6 +141,7 @@ export interface Config {
     viaXds: boolean;
   };
   prometheus: { url: string; timeoutMs: number } | undefined;
+  gitops: { secretKey: string | undefined; author: { name: string; email: string } };
   xds: { host: string; port: number; debounceMs: number };
   /** Where the xDS server and the demo mesh run: their own thread (default) or the console's. */
   dataplane: "worker" | "inline";
@@ -199,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS },
     dataplane: c.SEXTANT_DATAPLANE,
+    gitops: { secretKey: c.SEXTANT_SECRET_KEY, author: { name: c.SEXTANT_GIT_AUTHOR.replace(/ <.*$/, ""), email: /<(.*)>/.exec(c.SEXTANT_GIT_AUTHOR)![1]! } },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
     limiter: {

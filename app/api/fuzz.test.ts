@@ -88,6 +88,8 @@ const VALID_BODIES: Record<string, unknown[]> = {
   "PUT /api/limiters": [{ yaml: limiterYaml, expectedRevision: 0 }, { yaml: aliasBomb, expectedRevision: 0 }],
   "POST /api/limiters/preview": [{ yaml: limiterYaml }, { yaml: aliasBomb }],
   "POST /api/cluster/plan": [{}, { namespaces: ["default", "bookinfo"], force: false }],
+  "POST /api/gitops/targets": [{ name: "fuzz", url: "/nonexistent/repo.git", branch: "main" }],
+  "POST /api/gitops/targets/[id]/commit": [{ base: "" }],
   "PUT /api/cluster/settings": [{ namespace: "bookinfo", autoApply: false }],
   "POST /api/cluster/adopt": [{ kind: "VirtualService", namespace: "bookinfo", name: "reviews" }],
   "POST /api/cluster/apply": [{ fingerprint: "0123456789abcdef" }, { fingerprint: "0123456789abcdef", namespaces: ["default"], force: true }],

@@ -7,6 +7,11 @@ import { startRuntime, stopRuntime } from "@/server/runtime";
 import { GET as exportRoute } from "./gitops/export/route";
 import { PUT as applyIntent } from "./intents/route";
 import { PUT as applyLimiter } from "./limiters/route";
+import { POST as commit } from "./gitops/targets/[id]/commit/route";
+import { GET as history } from "./gitops/targets/[id]/exports/route";
+import { POST as previewExport } from "./gitops/targets/[id]/preview/route";
+import { GET as targets, POST as createTarget } from "./gitops/targets/route";
+import { execFileSync } from "node:child_process";
 
 /** The GitOps export over a real runtime (embedded database, demo mesh): what a GitOps tool would read. */
 const json = (method: string, url: string, body: unknown) => new Request(`http://x${url}`, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
@@ -16,7 +21,7 @@ describe("GitOps export API", () => {
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-gitops-"));
-    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "error" });
+    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "error", SEXTANT_SECRET_KEY: "a".repeat(64) });
   }, 60_000);
   afterAll(async () => {
     await stopRuntime();
@@ -47,5 +52,37 @@ describe("GitOps export API", () => {
     const res = await exportRoute(new Request("http://x/api/gitops/export?format=zip"));
     expect(res.status).toBe(400);
     expect((await res.json()).error.issues[0].path).toBe("query.format");
+  });
+
+  it("a target: preview per file, commit, history; a stored token is never sent back", async () => {
+    const bare = path.join(dir, "repo.git");
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+    const created = await createTarget(json("POST", "/api/gitops/targets", { name: "local", url: bare, branch: "main", path: "mesh" }));
+    expect(created.status).toBe(201);
+    const id = (await created.json()).target.id as string;
+    const p = { params: Promise.resolve({ id }) };
+    const preview = await (await previewExport(new Request("http://x", { method: "POST" }), p)).json();
+    expect(preview.base).toBe("");
+    expect(preview.changes.map((c: { path: string }) => c.path)).toContain("default/virtualservice-reviews.yaml");
+    const done = await commit(json("POST", "/x", { base: preview.base }), p);
+    expect(done.status).toBe(200);
+    const result = await done.json();
+    expect(result).toMatchObject({ result: "committed", branch: "main" });
+    expect(execFileSync("git", ["log", "--format=%H %an", "-1", "main"], { cwd: bare, encoding: "utf8" }).trim()).toBe(`${result.commit} Sextant operator`);
+    // A stale base is refused with the new preview.
+    const stale = await commit(json("POST", "/x", { base: "" }), p);
+    expect(stale.status).toBe(409);
+    expect((await stale.json()).preview.base).toBe(result.commit);
+    const h = await (await history(new Request("http://x"), p)).json();
+    expect(h.exports[0]).toMatchObject({ commit: result.commit, result: "committed", author: "Sextant operator <operator@sextant.invalid>" });
+
+    const token = "ghp_should-never-be-shown-123";
+    const withToken = await createTarget(json("POST", "/api/gitops/targets", { name: "remote", url: "https://github.com/example/mesh.git", branch: "main", authKind: "token", secret: token }));
+    expect(withToken.status).toBe(201);
+    const listing = await (await targets(new Request("http://x/api/gitops/targets"))).text();
+    expect(listing).not.toContain(token);
+    expect(JSON.parse(listing).targets.find((t: { name: string }) => t.name === "remote")).toMatchObject({ authKind: "token", hasSecret: true });
+    const bad = await createTarget(json("POST", "/api/gitops/targets", { name: "bad", url: "https://user:pw@github.com/x.git", branch: "main" }));
+    expect(bad.status).toBe(400);
   });
 });

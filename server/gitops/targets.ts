@@ -1,0 +1,123 @@
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { InvalidError, NotFoundError } from "../errors";
+import { Reply, type RouteContext } from "../http/route";
+import type { Runtime } from "../runtime";
+import { createTarget, deleteTarget, getTarget, listExports, listTargets, recordExport } from "../store/git-targets";
+import { BranchMovedError, type TargetSpec, commitExport, previewExport } from "./exporter";
+import { Git, GitError } from "./git";
+import { exportTree } from "./layout";
+import { exportObjects } from "./objects";
+import { open, parseSecretKey, seal } from "./secrets";
+
+/** Git targets (/api/gitops/targets): configure, preview an export, commit it, read the history. */
+const refName = z.string().min(1).max(200).regex(/^(?!\/|.*\/\/|.*\.\.|.*\.lock$|.*[\s~^:?*[\\])[A-Za-z0-9._/-]+(?<!\/)$/, "must be a Git branch name such as main");
+export const targetBody = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a name of lower-case letters, digits and '-'").max(63),
+  url: z
+    .string()
+    .min(1)
+    .max(1000)
+    .refine((v) => path.isAbsolute(v) || /^https?:\/\/[^\s@]+$/.test(v) || /^(ssh:\/\/[^\s]+|[\w.-]+@[\w.-]+:[^\s]+)$/.test(v), "must be an absolute path to a repository, an https:// URL (credentials go in token, not the URL), or an SSH address such as git@github.com:org/repo.git"),
+  branch: refName,
+  path: z.string().max(200).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]*$/, "must be a directory inside the repository, without .. (empty: its root)").default(""),
+  mode: z.enum(["commit", "branch"], { error: "must be commit (to the branch) or branch (a new branch per change, for a pull request)" }).default("commit"),
+  authKind: z.enum(["none", "token", "ssh-key"], { error: "must be none, token or ssh-key" }).default("none"),
+  secret: z.string().min(1, "must not be empty").max(20_000).optional(),
+});
+export const targetParams = z.strictObject({ id: z.uuid({ error: "must be a target id (UUID)" }) });
+export const commitBody = z.strictObject({ base: z.string().regex(/^([0-9a-f]{40}|)$/, "must be the base commit of the preview (40 hex digits, or empty for a new branch)") });
+
+/** One operation at a time per target: its working copy is shared. */
+const queues = new Map<string, Promise<unknown>>();
+function serial<T>(id: string, work: () => Promise<T>): Promise<T> {
+  const next = (queues.get(id) ?? Promise.resolve()).catch(() => undefined).then(work);
+  queues.set(id, next);
+  return next;
+}
+
+async function withGit<T>(rt: Runtime, id: string, work: (git: Git, spec: TargetSpec) => Promise<T>): Promise<T> {
+  const db = rt.store.get().prisma;
+  const t = await getTarget(db, id);
+  if (!t) throw new NotFoundError(`Git target ${id}`);
+  const key = parseSecretKey(rt.config.gitops.secretKey);
+  const secret = t.sealed && key ? open(key, t.sealed) : undefined;
+  if (t.sealed && !key) throw new InvalidError("this target's secret cannot be read: SEXTANT_SECRET_KEY is not set (or changed)");
+  const dir = path.join(rt.config.dataDir, "gitops", t.id);
+  return serial(id, async () => {
+    let keyFile: string | undefined;
+    if (t.authKind === "ssh-key" && secret) {
+      keyFile = `${dir}.key`;
+      fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+      fs.writeFileSync(keyFile, secret.endsWith("\n") ? secret : `${secret}\n`, { mode: 0o600 });
+    }
+    try {
+      return await work(new Git(dir, { kind: t.authKind, ...(secret ? { secret } : {}) }, keyFile), { url: t.url, branch: t.branch, path: t.path, mode: t.mode });
+    } catch (e) {
+      // Git's own words (scrubbed of credentials) are what an operator needs: a 422, not a 500.
+      if (e instanceof GitError) throw new InvalidError(e.message);
+      throw e;
+    } finally {
+      if (keyFile) fs.rmSync(keyFile, { force: true });
+    }
+  });
+}
+
+function authorOf(ctx: RouteContext, rt: Runtime): { name: string; email: string } {
+  const h = ctx.request.headers.get("x-sextant-user");
+  return h && /^[\w.@+-]{1,128}$/.test(h) ? { name: h, email: h.includes("@") ? h : `${h}@sextant.invalid` } : rt.config.gitops.author;
+}
+
+export async function serveTargets(ctx: RouteContext) {
+  const rt = await ctx.runtime();
+  return { targets: await listTargets(rt.store.get().prisma), secretsEnabled: Boolean(rt.config.gitops.secretKey) };
+}
+
+export async function serveCreateTarget(ctx: RouteContext, b: z.infer<typeof targetBody>) {
+  const rt = await ctx.runtime();
+  if (b.authKind !== "none" && !b.secret) throw new InvalidError("a token or key is required for this kind of authentication", [{ path: "body.secret", message: "required" }]);
+  if (b.authKind === "none" && b.secret) throw new InvalidError("a secret was given with authKind none", [{ path: "body.authKind", message: "must be token or ssh-key when a secret is given" }]);
+  const key = parseSecretKey(rt.config.gitops.secretKey);
+  if (b.secret && !key) throw new InvalidError("secrets are stored encrypted: set SEXTANT_SECRET_KEY (32 bytes, e.g. openssl rand -hex 32) to store a token or key", [{ path: "body.secret", message: "cannot be stored without SEXTANT_SECRET_KEY" }]);
+  const { secret, ...rest } = b;
+  const target = await createTarget(rt.store.get().prisma, { ...rest, autoExport: false, sealed: secret && key ? seal(key, secret) : null }).catch((e: unknown) => {
+    if (String(e).includes("Unique constraint")) throw new InvalidError(`a target named ${b.name} exists already`, [{ path: "body.name", message: "is taken" }]);
+    throw e;
+  });
+  return new Reply(201, { target });
+}
+
+export async function serveDeleteTarget(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  const rt = await ctx.runtime();
+  if (!(await deleteTarget(rt.store.get().prisma, p.id))) throw new NotFoundError(`Git target ${p.id}`);
+  fs.rmSync(path.join(rt.config.dataDir, "gitops", p.id), { recursive: true, force: true });
+  return { deleted: p.id };
+}
+
+export async function servePreviewExport(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  const rt = await ctx.runtime();
+  const tree = exportTree(await exportObjects(rt));
+  return withGit(rt, p.id, (git, spec) => previewExport(git, spec, tree));
+}
+
+export async function serveCommitExport(ctx: RouteContext, p: z.infer<typeof targetParams>, b: z.infer<typeof commitBody>) {
+  const rt = await ctx.runtime();
+  const db = rt.store.get().prisma;
+  const tree = exportTree(await exportObjects(rt));
+  const author = authorOf(ctx, rt);
+  try {
+    const r = await withGit(rt, p.id, (git, spec) => commitExport(git, spec, tree, { expectedBase: b.base, author }));
+    await recordExport(db, { targetId: p.id, author: `${author.name} <${author.email}>`, branch: r.branch, commit: r.commit ?? "", files: r.files, result: r.result, message: r.message });
+    return r;
+  } catch (e) {
+    if (e instanceof BranchMovedError) return new Reply(409, { error: { code: "conflict", message: e.message, issues: [] }, requestId: ctx.requestId, preview: e.preview });
+    await recordExport(db, { targetId: p.id, author: `${author.name} <${author.email}>`, branch: "", commit: "", files: [], result: "failed", message: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function serveExports(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  const rt = await ctx.runtime();
+  return { exports: await listExports(rt.store.get().prisma, p.id) };
+}
