@@ -59,5 +59,7 @@ export const queryKeys = {
   objects: () => ["objects"] as const,
   cluster: () => ["cluster"] as const,
   gitopsExport: () => ["gitops", "export"] as const,
+  gitopsTargets: () => ["gitops", "targets"] as const,
+  gitopsHistory: (id: string) => ["gitops", "targets", id, "exports"] as const,
   clusterObjects: () => ["cluster", "objects"] as const,
 };

@@ -4,6 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { getJson, queryKeys } from "../api";
 import { LoadError, Loading } from "../QueryStates";
+import { AddTarget } from "./AddTarget";
+import { TargetCard } from "./TargetCard";
+import { useTargets } from "./hooks";
 
 type Export = { files: { path: string; text: string }[] };
 
@@ -14,6 +17,7 @@ type Export = { files: { path: string; text: string }[] };
 export function GitOpsView() {
   const q = useQuery({ queryKey: queryKeys.gitopsExport(), queryFn: ({ signal }) => getJson<Export>("/api/gitops/export", signal), refetchInterval: 15_000 });
   const [open, setOpen] = useState<string | null>(null);
+  const targets = useTargets();
   const files = q.data?.files ?? [];
   return (
     <section className="page" aria-labelledby="page-title">
@@ -27,6 +31,15 @@ export function GitOpsView() {
       <p className="muted">
         What Sextant generates, as a Git repository would hold it: <code>&lt;namespace&gt;/&lt;kind&gt;-&lt;name&gt;.yaml</code>, a <code>kustomization.yaml</code> per namespace and one at the root (<code>kubectl kustomize</code> builds it). The same state always gives the same bytes, so diffs show only what changed.
       </p>
+      <h2>Git targets</h2>
+      {targets.isPending ? <Loading /> : targets.error ? <LoadError what="the Git targets" error={targets.error} /> : (
+        <>
+          {targets.data.targets.length === 0 && <p className="muted">No Git target yet: add the repository Argo CD or Flux reads.</p>}
+          {targets.data.targets.map((t) => <TargetCard key={t.id} t={t} />)}
+          <AddTarget secretsEnabled={targets.data.secretsEnabled} />
+        </>
+      )}
+      <h2>The export</h2>
       {q.isPending ? (
         <Loading />
       ) : q.error ? (
