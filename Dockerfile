@@ -16,6 +16,8 @@ RUN node node_modules/next/dist/bin/next build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:22-bookworm-slim
+# Git exports (server/gitops) run the git command line; ssh for SSH remotes.
+RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production \
     CHECKPOINT_DISABLE=1 \
