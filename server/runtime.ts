@@ -21,6 +21,8 @@ import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
 import { KubeConnection } from "./kube/connection";
 import { AutoApplier } from "./kube/auto-apply";
+import { AutoExporter } from "./gitops/auto-export";
+import { exportNow } from "./gitops/service";
 import type { Desired } from "./kube/apply";
 import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
@@ -44,6 +46,8 @@ export interface Runtime {
   /** The xDS server (on the data plane's thread) and the controller that feeds it. */
   xds: { controller: XdsController; port: number; dataplane: DataplaneHandle } | undefined;
   dataplane: DataplaneHandle;
+  /** Auto-export to Git targets that ask for it. */
+  gitops: AutoExporter | undefined;
   /** The Kubernetes cluster (when one is configured): its informers feed the registry. */
   kube: KubeConnection | undefined;
   /** SmartLimiters' evaluation: status, generated EnvoyFilters, inbound policies for xDS. */
@@ -139,7 +143,10 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     intervalMs: config.limiter.intervalSeconds * 1000,
     rls: config.limiter.rls,
     onPolicies: () => xdsRef.current?.controller.schedule(),
-    onEnvoyFilters: () => kube?.autoApply?.trigger(),
+    onEnvoyFilters: () => {
+      kube?.autoApply?.trigger();
+      gitops.trigger();
+    },
     log: rootLog.child({ component: "limiter" }),
   });
   const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), dataplane, () => limiters.policies());
@@ -149,6 +156,17 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   // The demo's load starts once xDS serves (its calls go through it).
   if (running) await dataplane.startLoad();
   let stopping: Promise<void> | undefined;
+  const gitops = new AutoExporter({
+    targets: async () => {
+      try {
+        return (await store.get().prisma.gitTarget.findMany({ where: { autoExport: true }, select: { id: true }, orderBy: { name: "asc" } })).map((t) => t.id);
+      } catch {
+        return [];
+      }
+    },
+    exportTo: (id) => exportNow(runtime, id),
+    log: rootLog.child({ component: "auto-export" }),
+  });
   if (kube) {
     kube.autoApply = new AutoApplier({
       client: () => kube.client,
@@ -175,11 +193,13 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     xds,
     dataplane,
     kube,
+    gitops,
     limiters,
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
+        gitops.stop();
         kube?.stop();
         limiters.stop();
         xds?.controller.stop();

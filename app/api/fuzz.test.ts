@@ -90,6 +90,7 @@ const VALID_BODIES: Record<string, unknown[]> = {
   "POST /api/cluster/plan": [{}, { namespaces: ["default", "bookinfo"], force: false }],
   "POST /api/gitops/targets": [{ name: "fuzz", url: "/nonexistent/repo.git", branch: "main" }],
   "POST /api/gitops/targets/[id]/commit": [{ base: "" }],
+  "PUT /api/gitops/targets/[id]": [{ autoExport: false }],
   "PUT /api/cluster/settings": [{ namespace: "bookinfo", autoApply: false }],
   "POST /api/cluster/adopt": [{ kind: "VirtualService", namespace: "bookinfo", name: "reviews" }],
   "POST /api/cluster/apply": [{ fingerprint: "0123456789abcdef" }, { fingerprint: "0123456789abcdef", namespaces: ["default"], force: true }],

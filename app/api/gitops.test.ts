@@ -8,6 +8,7 @@ import { GET as exportRoute } from "./gitops/export/route";
 import { PUT as applyIntent } from "./intents/route";
 import { PUT as applyLimiter } from "./limiters/route";
 import { POST as commit } from "./gitops/targets/[id]/commit/route";
+import { PUT as updateTarget } from "./gitops/targets/[id]/route";
 import { GET as history } from "./gitops/targets/[id]/exports/route";
 import { POST as previewExport } from "./gitops/targets/[id]/preview/route";
 import { GET as targets, POST as createTarget } from "./gitops/targets/route";
@@ -85,4 +86,33 @@ describe("GitOps export API", () => {
     const bad = await createTarget(json("POST", "/api/gitops/targets", { name: "bad", url: "https://user:pw@github.com/x.git", branch: "main" }));
     expect(bad.status).toBe(400);
   });
+
+  it("auto-export: a burst of changes becomes one commit, authored as an auto-export", async () => {
+    const bare = path.join(dir, "auto.git");
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+    const id = (await (await createTarget(json("POST", "/api/gitops/targets", { name: "auto", url: bare, branch: "main" }))).json()).target.id as string;
+    const p = { params: Promise.resolve({ id }) };
+    expect((await updateTarget(json("PUT", "/x", { autoExport: true }), p)).status).toBe(200);
+    const commits = () => {
+      try {
+        return Number(execFileSync("git", ["rev-list", "--count", "main"], { cwd: bare, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+      } catch {
+        return 0;
+      }
+    };
+    // Turning it on exports what is in force.
+    for (let i = 0; i < 100 && commits() < 1; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(commits()).toBe(1);
+    const current = (await (await applyIntent(json("PUT", "/api/intents", { intent: { kind: "traffic-shift", namespace: "default", target: "ratings", spec: { weights: [{ subset: "v1", weight: 100 }] } }, expectedRevision: 0 }))).json()).intent.revision as number;
+    let rev = current;
+    for (const w of [90, 80, 70, 60]) {
+      rev = (await (await applyIntent(json("PUT", "/api/intents", { intent: { kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: w }, { subset: "v2", weight: 100 - w }] } }, expectedRevision: rev === current ? 2 : rev }))).json()).intent.revision as number;
+    }
+    for (let i = 0; i < 100 && commits() < 2; i++) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(commits()).toBe(2);
+    const h = await (await history(new Request("http://x"), p)).json();
+    expect(h.exports[0].author).toBe("Sextant operator <operator@sextant.invalid> (auto-export)");
+    expect(execFileSync("git", ["show", "main:default/virtualservice-reviews.yaml"], { cwd: bare, encoding: "utf8" })).toContain("weight: 60");
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { ApiError } from "../api";
 import { ConfirmDialog } from "../traffic/ConfirmDialog";
 import { YamlDiff } from "../traffic/YamlDiff";
-import { type Target, useCommitExport, useExportHistory, usePreviewExport, useRemoveTarget } from "./hooks";
+import { type Target, useAutoExport, useCommitExport, useExportHistory, usePreviewExport, useRemoveTarget } from "./hooks";
 
 /** One Git target: review the export against its branch, commit it, see what was exported before. */
 export function TargetCard({ t }: { t: Target }) {
@@ -12,6 +12,7 @@ export function TargetCard({ t }: { t: Target }) {
   const commit = useCommitExport(t.id);
   const history = useExportHistory(t.id);
   const remove = useRemoveTarget();
+  const auto = useAutoExport(t.id);
   const [confirming, setConfirming] = useState(false);
   const p = preview.data;
   const run = () => {
@@ -36,6 +37,9 @@ export function TargetCard({ t }: { t: Target }) {
             {commit.isPending ? "Committing…" : `Commit ${p.changes.length} file${p.changes.length === 1 ? "" : "s"}`}
           </button>
         )}
+        <label className="checkbox small" title="Export every applied change within seconds, without a review">
+          <input type="checkbox" checked={t.autoExport} disabled={auto.isPending} onChange={(e) => auto.mutate(e.target.checked)} /> auto-export
+        </label>
         <button type="button" className="button button-small" onClick={() => remove.mutate(t.id)} disabled={remove.isPending} title="Forget this target (the repository is not touched)">Remove</button>
       </div>
       {preview.error && <p role="alert" className="error-text">{preview.error.message}</p>}

@@ -46,3 +46,11 @@ export function useCommitExport(id: string) {
 export function useExportHistory(id: string) {
   return useQuery({ queryKey: queryKeys.gitopsHistory(id), queryFn: ({ signal }) => getJson<{ exports: ExportRecord[] }>(`/api/gitops/targets/${id}/exports`, signal) });
 }
+
+export function useAutoExport(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (autoExport: boolean) => sendJson<{ id: string; autoExport: boolean }>("PUT", `/api/gitops/targets/${id}`, { autoExport }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: queryKeys.gitopsTargets() }),
+  });
+}

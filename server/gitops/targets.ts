@@ -5,11 +5,11 @@ import { InvalidError, NotFoundError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
 import type { Runtime } from "../runtime";
 import { createTarget, deleteTarget, getTarget, listExports, listTargets, recordExport } from "../store/git-targets";
-import { BranchMovedError, type TargetSpec, commitExport, previewExport } from "./exporter";
-import { Git, GitError } from "./git";
+import { BranchMovedError, commitExport, previewExport } from "./exporter";
 import { exportTree } from "./layout";
 import { exportObjects } from "./objects";
-import { open, parseSecretKey, seal } from "./secrets";
+import { parseSecretKey, seal } from "./secrets";
+import { withGit } from "./service";
 
 /** Git targets (/api/gitops/targets): configure, preview an export, commit it, read the history. */
 const refName = z.string().min(1).max(200).regex(/^(?!\/|.*\/\/|.*\.\.|.*\.lock$|.*[\s~^:?*[\\])[A-Za-z0-9._/-]+(?<!\/)$/, "must be a Git branch name such as main");
@@ -28,41 +28,6 @@ export const targetBody = z.strictObject({
 });
 export const targetParams = z.strictObject({ id: z.uuid({ error: "must be a target id (UUID)" }) });
 export const commitBody = z.strictObject({ base: z.string().regex(/^([0-9a-f]{40}|)$/, "must be the base commit of the preview (40 hex digits, or empty for a new branch)") });
-
-/** One operation at a time per target: its working copy is shared. */
-const queues = new Map<string, Promise<unknown>>();
-function serial<T>(id: string, work: () => Promise<T>): Promise<T> {
-  const next = (queues.get(id) ?? Promise.resolve()).catch(() => undefined).then(work);
-  queues.set(id, next);
-  return next;
-}
-
-async function withGit<T>(rt: Runtime, id: string, work: (git: Git, spec: TargetSpec) => Promise<T>): Promise<T> {
-  const db = rt.store.get().prisma;
-  const t = await getTarget(db, id);
-  if (!t) throw new NotFoundError(`Git target ${id}`);
-  const key = parseSecretKey(rt.config.gitops.secretKey);
-  const secret = t.sealed && key ? open(key, t.sealed) : undefined;
-  if (t.sealed && !key) throw new InvalidError("this target's secret cannot be read: SEXTANT_SECRET_KEY is not set (or changed)");
-  const dir = path.join(rt.config.dataDir, "gitops", t.id);
-  return serial(id, async () => {
-    let keyFile: string | undefined;
-    if (t.authKind === "ssh-key" && secret) {
-      keyFile = `${dir}.key`;
-      fs.mkdirSync(path.dirname(keyFile), { recursive: true });
-      fs.writeFileSync(keyFile, secret.endsWith("\n") ? secret : `${secret}\n`, { mode: 0o600 });
-    }
-    try {
-      return await work(new Git(dir, { kind: t.authKind, ...(secret ? { secret } : {}) }, keyFile), { url: t.url, branch: t.branch, path: t.path, mode: t.mode });
-    } catch (e) {
-      // Git's own words (scrubbed of credentials) are what an operator needs: a 422, not a 500.
-      if (e instanceof GitError) throw new InvalidError(e.message);
-      throw e;
-    } finally {
-      if (keyFile) fs.rmSync(keyFile, { force: true });
-    }
-  });
-}
 
 function authorOf(ctx: RouteContext, rt: Runtime): { name: string; email: string } {
   const h = ctx.request.headers.get("x-sextant-user");
@@ -99,6 +64,18 @@ export async function servePreviewExport(ctx: RouteContext, p: z.infer<typeof ta
   const rt = await ctx.runtime();
   const tree = exportTree(await exportObjects(rt));
   return withGit(rt, p.id, (git, spec) => previewExport(git, spec, tree));
+}
+
+export const autoExportBody = z.strictObject({ autoExport: z.boolean({ error: "must be true or false" }) });
+
+/** PUT /api/gitops/targets/:id: auto-export on or off. */
+export async function serveUpdateTarget(ctx: RouteContext, p: z.infer<typeof targetParams>, b: z.infer<typeof autoExportBody>) {
+  const rt = await ctx.runtime();
+  const db = rt.store.get().prisma;
+  if (!(await getTarget(db, p.id))) throw new NotFoundError(`Git target ${p.id}`);
+  await db.gitTarget.update({ where: { id: p.id }, data: { autoExport: b.autoExport } });
+  if (b.autoExport) rt.gitops?.trigger();
+  return { id: p.id, autoExport: b.autoExport };
 }
 
 export async function serveCommitExport(ctx: RouteContext, p: z.infer<typeof targetParams>, b: z.infer<typeof commitBody>) {

@@ -54,6 +54,7 @@ export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>
   const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule(); // proxies get the change with the next (debounced) snapshot
   rt.kube?.autoApply?.trigger(); // and the cluster, where its namespace asks for auto-apply
+  rt.gitops?.trigger(); // and Git targets with auto-export
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 
@@ -72,6 +73,7 @@ export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentI
   const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule();
   rt.kube?.autoApply?.trigger();
+  rt.gitops?.trigger();
   return { intent, yaml: preview.yaml, diff: preview.diff };
 }
 
