@@ -27,7 +27,7 @@ export {
 } from "./intents/api";
 export { applyClusterBody, objectRef, planBody, serveAdopt, serveApplyCluster, serveCluster, serveClusterObjects, serveClusterSettings, serveImportLimiters, servePlan, settingsBody } from "./kube/api";
 export { exportQuery, serveExport } from "./gitops/api";
-export { autoExportBody, commitBody, serveUpdateTarget, serveCommitExport, serveCreateTarget, serveDeleteTarget, serveExports, servePreviewExport, serveTargets, targetBody, targetParams } from "./gitops/targets";
+export { autoExportBody, commitBody, compareBody, serveCompareArchive, serveCompareTarget, serveUpdateTarget, serveCommitExport, serveCreateTarget, serveDeleteTarget, serveExports, servePreviewExport, serveTargets, targetBody, targetParams } from "./gitops/targets";
 export { detailParams, detailQuery, serveDetailMetrics } from "./metrics/detail-api";
 export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";
 export {

@@ -91,6 +91,7 @@ const VALID_BODIES: Record<string, unknown[]> = {
   "POST /api/gitops/targets": [{ name: "fuzz", url: "/nonexistent/repo.git", branch: "main" }],
   "POST /api/gitops/targets/[id]/commit": [{ base: "" }],
   "PUT /api/gitops/targets/[id]": [{ autoExport: false }],
+  "POST /api/gitops/compare": [{ archive: "H4sIAAAAAAAAA2NgGAWjYBSMglEwCkYBAADmbQ2vAAQAAA==" }],
   "PUT /api/cluster/settings": [{ namespace: "bookinfo", autoApply: false }],
   "POST /api/cluster/adopt": [{ kind: "VirtualService", namespace: "bookinfo", name: "reviews" }],
   "POST /api/cluster/apply": [{ fingerprint: "0123456789abcdef" }, { fingerprint: "0123456789abcdef", namespaces: ["default"], force: true }],

@@ -9,6 +9,8 @@ import { PUT as applyIntent } from "./intents/route";
 import { PUT as applyLimiter } from "./limiters/route";
 import { POST as commit } from "./gitops/targets/[id]/commit/route";
 import { PUT as updateTarget } from "./gitops/targets/[id]/route";
+import { POST as compareTarget } from "./gitops/targets/[id]/compare/route";
+import { POST as compareArchive } from "./gitops/compare/route";
 import { GET as history } from "./gitops/targets/[id]/exports/route";
 import { POST as previewExport } from "./gitops/targets/[id]/preview/route";
 import { GET as targets, POST as createTarget } from "./gitops/targets/route";
@@ -76,6 +78,23 @@ describe("GitOps export API", () => {
     expect((await stale.json()).preview.base).toBe(result.commit);
     const h = await (await history(new Request("http://x"), p)).json();
     expect(h.exports[0]).toMatchObject({ commit: result.commit, result: "committed", author: "Sextant operator <operator@sextant.invalid>" });
+    // Compare: the branch holds what Sextant generates; an object someone else added is listed as only in Git.
+    const other = path.join(dir, "other");
+    execFileSync("git", ["clone", "-q", bare, other]);
+    fs.writeFileSync(path.join(other, "mesh", "extra.yaml"), "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: edge\n  namespace: default\nspec: {}\n");
+    execFileSync("git", ["-c", "user.name=x", "-c", "user.email=x@x", "add", "-A"], { cwd: other });
+    execFileSync("git", ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "extra"], { cwd: other });
+    execFileSync("git", ["push", "-q", "origin", "HEAD:main"], { cwd: other });
+    const cmp = (await (await compareTarget(new Request("http://x", { method: "POST" }), p)).json()).objects as { kind: string; state: string }[];
+    expect(cmp.filter((c) => c.state !== "same").map((c) => `${c.kind}: ${c.state}`)).toEqual(["Gateway: only in Git"]);
+    // The same from an uploaded archive of Sextant's own export: everything the same.
+    const tgz = Buffer.from(await (await exportRoute(new Request("http://x/api/gitops/export?format=tar.gz"))).arrayBuffer());
+    const fromArchive = (await (await compareArchive(json("POST", "/api/gitops/compare", { archive: tgz.toString("base64") }))).json()).objects as { state: string }[];
+    expect(fromArchive.length).toBeGreaterThan(0);
+    expect(fromArchive.every((c) => c.state === "same")).toBe(true);
+    const notArchive = await compareArchive(json("POST", "/api/gitops/compare", { archive: Buffer.from("hello").toString("base64") }));
+    expect(notArchive.status).toBe(422);
+    expect((await notArchive.json()).error.issues[0].path).toBe("body.archive");
 
     const token = "ghp_should-never-be-shown-123";
     const withToken = await createTarget(json("POST", "/api/gitops/targets", { name: "remote", url: "https://github.com/example/mesh.git", branch: "main", authKind: "token", secret: token }));

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { getJson, queryKeys } from "../api";
 import { LoadError, Loading } from "../QueryStates";
 import { AddTarget } from "./AddTarget";
+import { CompareArchive } from "./Compare";
 import { TargetCard } from "./TargetCard";
 import { useTargets } from "./hooks";
 
@@ -37,6 +38,7 @@ export function GitOpsView() {
           {targets.data.targets.length === 0 && <p className="muted">No Git target yet: add the repository Argo CD or Flux reads.</p>}
           {targets.data.targets.map((t) => <TargetCard key={t.id} t={t} />)}
           <AddTarget secretsEnabled={targets.data.secretsEnabled} />
+          <CompareArchive />
         </>
       )}
       <h2>The export</h2>

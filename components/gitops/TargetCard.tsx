@@ -4,6 +4,7 @@ import { useState } from "react";
 import { ApiError } from "../api";
 import { ConfirmDialog } from "../traffic/ConfirmDialog";
 import { YamlDiff } from "../traffic/YamlDiff";
+import { ComparisonList, useCompareTarget } from "./Compare";
 import { type Target, useAutoExport, useCommitExport, useExportHistory, usePreviewExport, useRemoveTarget } from "./hooks";
 
 /** One Git target: review the export against its branch, commit it, see what was exported before. */
@@ -13,6 +14,7 @@ export function TargetCard({ t }: { t: Target }) {
   const history = useExportHistory(t.id);
   const remove = useRemoveTarget();
   const auto = useAutoExport(t.id);
+  const compare = useCompareTarget(t.id);
   const [confirming, setConfirming] = useState(false);
   const p = preview.data;
   const run = () => {
@@ -37,12 +39,15 @@ export function TargetCard({ t }: { t: Target }) {
             {commit.isPending ? "Committing…" : `Commit ${p.changes.length} file${p.changes.length === 1 ? "" : "s"}`}
           </button>
         )}
+        <button type="button" className="button button-small" onClick={() => compare.mutate()} disabled={compare.isPending}>{compare.isPending ? "Comparing…" : "Compare objects"}</button>
         <label className="checkbox small" title="Export every applied change within seconds, without a review">
           <input type="checkbox" checked={t.autoExport} disabled={auto.isPending} onChange={(e) => auto.mutate(e.target.checked)} /> auto-export
         </label>
         <button type="button" className="button button-small" onClick={() => remove.mutate(t.id)} disabled={remove.isPending} title="Forget this target (the repository is not touched)">Remove</button>
       </div>
       {preview.error && <p role="alert" className="error-text">{preview.error.message}</p>}
+      {compare.error && <p role="alert" className="error-text">{compare.error.message}</p>}
+      {compare.data && <ComparisonList objects={compare.data.objects} />}
       {commit.error && <p role="alert" className="error-text">{commit.error.message}</p>}
       {commit.data && (
         <p role="status" className="ok" data-testid="commit-result">

@@ -41,7 +41,7 @@ export class BranchMovedError extends ConflictError {
   }
 }
 
-function readDir(root: string): Map<string, string> {
+export function readDir(root: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!fs.existsSync(root)) return out;
   const walk = (dir: string) => {

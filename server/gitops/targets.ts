@@ -5,7 +5,8 @@ import { InvalidError, NotFoundError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
 import type { Runtime } from "../runtime";
 import { createTarget, deleteTarget, getTarget, listExports, listTargets, recordExport } from "../store/git-targets";
-import { BranchMovedError, commitExport, previewExport } from "./exporter";
+import { compareTrees, stripTop, untarGz } from "./compare";
+import { BranchMovedError, commitExport, previewExport, readDir } from "./exporter";
 import { exportTree } from "./layout";
 import { exportObjects } from "./objects";
 import { parseSecretKey, seal } from "./secrets";
@@ -97,4 +98,31 @@ export async function serveCommitExport(ctx: RouteContext, p: z.infer<typeof tar
 export async function serveExports(ctx: RouteContext, p: z.infer<typeof targetParams>) {
   const rt = await ctx.runtime();
   return { exports: await listExports(rt.store.get().prisma, p.id) };
+}
+
+export const compareBody = z.strictObject({
+  /** A .tar.gz (e.g. one Sextant exported, or `tar -czf` of a repository's directory), base64. */
+  archive: z.string().min(1, "must not be empty").max(12 * 1024 * 1024, "at most 9 MB of archive").regex(/^[A-Za-z0-9+/=\s]+$/, "must be base64"),
+});
+
+/** POST /api/gitops/targets/:id/compare: the target branch's objects against Sextant's state, per object. */
+export async function serveCompareTarget(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  const rt = await ctx.runtime();
+  const tree = exportTree(await exportObjects(rt));
+  return withGit(rt, p.id, async (git, spec) => {
+    await git.sync(spec.url, spec.branch);
+    return { objects: compareTrees(readDir(path.join(git.dir, spec.path)), tree) };
+  });
+}
+
+/** POST /api/gitops/compare: an uploaded .tar.gz's objects against Sextant's state, per object. */
+export async function serveCompareArchive(ctx: RouteContext, b: z.infer<typeof compareBody>) {
+  const rt = await ctx.runtime();
+  let files;
+  try {
+    files = stripTop(untarGz(Buffer.from(b.archive, "base64")));
+  } catch (e) {
+    throw new InvalidError(`the archive cannot be read: ${e instanceof Error ? e.message : String(e)}`, [{ path: "body.archive", message: e instanceof Error ? e.message : String(e) }]);
+  }
+  return { objects: compareTrees(files, exportTree(await exportObjects(rt))) };
 }
