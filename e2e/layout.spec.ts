@@ -3,7 +3,7 @@ import { type Page, expect, test } from "@playwright/test";
 /** Every page usable from 900 px wide (issue 12, point 12). */
 test.use({ viewport: { width: 900, height: 800 } });
 
-const PAGES = ["/", "/graph", "/services", "/services/default/reviews", "/workloads/default/reviews-v2", "/intents", "/limiters", "/objects", "/proxies", "/gitops"];
+const PAGES = ["/", "/graph", "/services", "/services/default/reviews", "/workloads/default/reviews-v2", "/intents", "/limiters", "/objects", "/proxies", "/gitops", "/cluster"];
 
 /** Nothing on the page is wider than the window (no sideways scrolling, no cut-off columns). */
 async function overflow(page: Page): Promise<{ page: number; widest: string }> {
