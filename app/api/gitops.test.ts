@@ -15,6 +15,8 @@ import { GET as history } from "./gitops/targets/[id]/exports/route";
 import { POST as previewExport } from "./gitops/targets/[id]/preview/route";
 import { GET as targets, POST as createTarget } from "./gitops/targets/route";
 import { execFileSync } from "node:child_process";
+import { setLogLevel } from "@/server/log";
+import { startGitHttp } from "@/server/testing/git-http";
 
 /** The GitOps export over a real runtime (embedded database, demo mesh): what a GitOps tool would read. */
 const json = (method: string, url: string, body: unknown) => new Request(`http://x${url}`, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
@@ -134,4 +136,45 @@ describe("GitOps export API", () => {
     expect(h.exports[0].author).toBe("Sextant operator <operator@sextant.invalid> (auto-export)");
     expect(execFileSync("git", ["show", "main:default/virtualservice-reviews.yaml"], { cwd: bare, encoding: "utf8" })).toContain("weight: 60");
   }, 60_000);
+
+  it("a stored token never reaches an answer or a log line, even when the push it authenticates fails", async () => {
+    const root = path.join(dir, "served");
+    fs.mkdirSync(root, { recursive: true });
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", path.join(root, "mesh.git")]);
+    const server = await startGitHttp(root, "the-right-token");
+    const token = "tok-WRONG-4f9a1c";
+    const lines: string[] = [];
+    const capture = (stream: NodeJS.WriteStream) => {
+      const write = stream.write.bind(stream);
+      stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof stream.write;
+      return () => (stream.write = write);
+    };
+    const restore = [capture(process.stdout), capture(process.stderr)];
+    setLogLevel("debug");
+    try {
+      const created = await createTarget(json("POST", "/api/gitops/targets", { name: "leaky", url: `${server.url}/mesh.git`, branch: "main", authKind: "token", secret: token }));
+      const createdText = await created.text();
+      const id = JSON.parse(createdText).target.id as string;
+      const p = { params: Promise.resolve({ id }) };
+      const answers: string[] = [createdText];
+      const preview = await previewExport(new Request("http://x", { method: "POST" }), p);
+      answers.push(await preview.text());
+      expect(preview.status).toBe(422);
+      const done = await commit(json("POST", "/x", { base: "" }), p);
+      answers.push(await done.text());
+      expect(done.status).toBe(422);
+      answers.push(await (await history(new Request("http://x"), p)).text());
+      answers.push(await (await targets(new Request("http://x/api/gitops/targets"))).text());
+      const everything = [...answers, ...lines].join("\n");
+      expect(everything).toMatch(/Authentication failed|401|could not read Username/);
+      for (const secret of [token, Buffer.from(`x-access-token:${token}`).toString("base64")]) expect(everything).not.toContain(secret);
+    } finally {
+      setLogLevel("error");
+      restore.forEach((r) => r());
+      await server.stop();
+    }
+  });
 });

@@ -124,4 +124,30 @@ describe("exporting to a Git repository", () => {
       await server.stop();
     }
   });
+
+  it("a push rejected as non-fast-forward (someone pushed between the fetch and the push) is retried once after a fresh fetch", async () => {
+    const bare = repo("nonff");
+    const t: TargetSpec = { url: bare, branch: "main", path: "mesh", mode: "commit" };
+    const g = new Git(path.join(tmp, "wc-nonff"), { kind: "none" });
+    const preview = await previewExport(g, t, exportTree(objects(10)));
+    // Just before Sextant's first push, someone else pushes (a real race on a real repository).
+    const other = path.join(tmp, "nonff-other");
+    git(tmp, "clone", "-q", bare, other);
+    const run = g.run.bind(g);
+    let raced = false;
+    g.run = async (args, opts) => {
+      if (args[0] === "push" && !raced) {
+        raced = true;
+        fs.writeFileSync(path.join(other, "README.md"), "raced\n");
+        git(other, "commit", "-qam", "racing push");
+        git(other, "push", "-q", "origin", "HEAD:main");
+      }
+      return run(args, opts);
+    };
+    const r = await commitExport(g, t, exportTree(objects(10)), { expectedBase: preview.base, author });
+    expect(r.result).toBe("committed");
+    // Both commits are there: the racing one kept, Sextant's on top of it.
+    expect(git(bare, "log", "--format=%s", "-2", "main").split("\n")).toEqual(["3 objects changed", "racing push"]);
+    expect(git(bare, "show", "main:README.md")).toBe("raced");
+  });
 });
