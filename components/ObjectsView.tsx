@@ -29,7 +29,7 @@ export function ObjectsView() {
         <button type="button" className="button" disabled={!q.data?.objects.length} onClick={() => q.data && downloadYaml("sextant-istio-objects.yaml", q.data.yaml)}>
           Download all
         </button>
-        <a className="button" href="/api/gitops/export?format=tar.gz" download aria-disabled={!q.data?.objects.length} title="The GitOps layout: a file per object, kustomizations, same bytes for the same state">
+        <a className="button" href="/api/gitops/export?format=tar.gz" download title="The GitOps layout: a file per object, kustomizations, same bytes for the same state">
           Download .tar.gz
         </a>
       </header>

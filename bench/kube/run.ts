@@ -14,7 +14,7 @@ import { fork } from "node:child_process";
 import path from "node:path";
 import { KubeClient } from "../../server/kube/client";
 import { KubeSource } from "../../server/kube/source";
-import { kubeConfigFor } from "../../server/kube/testing";
+import { kubeConfigFor } from "../../server/testing/kubeconfig";
 import { MemoryRegistry } from "../../server/mesh/registry";
 import { quietLog } from "../../server/testing/databases";
 import { XdsController } from "../../server/xds/controller";

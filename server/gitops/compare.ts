@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import YAML from "yaml";
 import { unifiedDiff } from "../diff";
-import { toYamlDocument } from "../translate/yaml";
+import { sortedKeys, toYamlDocument } from "../translate/yaml";
 import { SOURCE_ANNOTATION, type Tree } from "./layout";
 
 /**
@@ -21,19 +21,13 @@ export interface ObjectComparison {
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> } } & Record<string, unknown>;
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!v || typeof v !== "object") return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-}
-
 /** What is compared: the object without its source annotation (revisions move on without the object changing). */
 function canonical(o: Obj): string {
   const ann = { ...(o.metadata?.annotations ?? {}) };
   delete ann[SOURCE_ANNOTATION];
   const metadata = { ...o.metadata, ...(Object.keys(ann).length ? { annotations: ann } : {}) };
   if (!Object.keys(ann).length) delete (metadata as { annotations?: unknown }).annotations;
-  return toYamlDocument(sortKeys({ ...o, metadata }));
+  return toYamlDocument(sortedKeys({ ...o, metadata }));
 }
 
 function objectsIn(files: Map<string, string>): Map<string, { o: Obj; file: string }> {

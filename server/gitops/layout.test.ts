@@ -38,7 +38,13 @@ describe("the GitOps export layout", () => {
         fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
         fs.writeFileSync(path.join(dir, p), text);
       }
-      const out = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+      let out: string;
+      try {
+        out = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+      } catch (e) {
+        // kubectl 1.32 is on the project's machines (not in Debian's archive or on npm).
+        throw new Error(`kubectl kustomize failed (is kubectl installed?): ${e instanceof Error ? e.message : String(e)}`);
+      }
       const built = YAML.parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
       expect(built.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(["DestinationRule/reviews", "EnvoyFilter/reviews.bookinfo.ratelimit", "VirtualService/reviews"]);
     } finally {

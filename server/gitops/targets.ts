@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { InvalidError, NotFoundError } from "../errors";
+import { authorOf } from "../intents/api";
 import { Reply, type RouteContext } from "../http/route";
 import type { Runtime } from "../runtime";
 import { createTarget, deleteTarget, getTarget, listExports, listTargets, recordExport } from "../store/git-targets";
@@ -30,9 +31,10 @@ export const targetBody = z.strictObject({
 export const targetParams = z.strictObject({ id: z.uuid({ error: "must be a target id (UUID)" }) });
 export const commitBody = z.strictObject({ base: z.string().regex(/^([0-9a-f]{40}|)$/, "must be the base commit of the preview (40 hex digits, or empty for a new branch)") });
 
-function authorOf(ctx: RouteContext, rt: Runtime): { name: string; email: string } {
-  const h = ctx.request.headers.get("x-sextant-user");
-  return h && /^[\w.@+-]{1,128}$/.test(h) ? { name: h, email: h.includes("@") ? h : `${h}@sextant.invalid` } : rt.config.gitops.author;
+/** The person asking (the intents' x-sextant-user rule), else the configured author. */
+function gitAuthor(ctx: RouteContext, rt: Runtime): { name: string; email: string } {
+  const who = authorOf(ctx);
+  return who === "anonymous" ? rt.config.gitops.author : { name: who, email: who.includes("@") ? who : `${who}@sextant.invalid` };
 }
 
 export async function serveTargets(ctx: RouteContext) {
@@ -83,7 +85,7 @@ export async function serveCommitExport(ctx: RouteContext, p: z.infer<typeof tar
   const rt = await ctx.runtime();
   const db = rt.store.get().prisma;
   const tree = exportTree(await exportObjects(rt));
-  const author = authorOf(ctx, rt);
+  const author = gitAuthor(ctx, rt);
   try {
     const r = await withGit(rt, p.id, (git, spec) => commitExport(git, spec, tree, { expectedBase: b.base, author }));
     await recordExport(db, { targetId: p.id, author: `${author.name} <${author.email}>`, branch: r.branch, commit: r.commit ?? "", files: r.files, result: r.result, message: r.message });

@@ -3,7 +3,7 @@ import { loadBookinfo } from "../testing/kube-api/bookinfo";
 import { KubeApiDouble, type KubeApiDoubleOptions } from "../testing/kube-api/server";
 import { type Desired, StalePlanError, executeApply, planApply } from "./apply";
 import { KubeClient } from "./client";
-import { kubeConfigFor } from "./testing";
+import { kubeConfigFor } from "../testing/kubeconfig";
 
 /** Apply with a dry-run diff, conflicts refused then forced, pruning and explained errors, against the API test double. */
 let api: KubeApiDouble;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { unifiedDiff } from "../diff";
 import { ConflictError } from "../errors";
-import { toYamlDocument } from "../translate/yaml";
+import { sortedKeys, toYamlDocument } from "../translate/yaml";
 import { type KubeClient, type KubeError, isKubeError } from "./client";
 import { explain } from "./explain";
 import { FIELD_MANAGER, MANAGED_BY, WRITTEN_KINDS, collectionPath, kindInfo, objectPath } from "./kinds";
@@ -54,13 +54,7 @@ export function comparable(o: KubeObject | Desired | undefined): Record<string, 
   delete ann["kubectl.kubernetes.io/last-applied-configuration"];
   if (Object.keys(ann).length) md.annotations = ann;
   else delete md.annotations;
-  return sortKeys({ ...rest, metadata: md }) as Record<string, unknown>;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!v || typeof v !== "object") return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return sortedKeys({ ...rest, metadata: md }) as Record<string, unknown>;
 }
 
 const yaml = (o: unknown) => (o ? toYamlDocument(o) : "");

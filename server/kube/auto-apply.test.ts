@@ -5,7 +5,7 @@ import { KubeApiDouble } from "../testing/kube-api/server";
 import type { Desired } from "./apply";
 import { AutoApplier, type IntentRef } from "./auto-apply";
 import { KubeClient } from "./client";
-import { kubeConfigFor } from "./testing";
+import { kubeConfigFor } from "../testing/kubeconfig";
 
 /** Auto-apply per namespace, against the API test double. */
 let api: KubeApiDouble;

@@ -6,7 +6,7 @@ import { KubeApiDouble } from "../testing/kube-api/server";
 import { replay, transcript } from "../testing/kube-api/transcripts";
 import { KubeClient } from "./client";
 import { importSmartLimiters } from "./import-limiters";
-import { kubeConfigFor } from "./testing";
+import { kubeConfigFor } from "../testing/kubeconfig";
 
 /**
  * Taking over from Slime: the SmartLimiters a real API server stored (transcript 09: created with

@@ -10,7 +10,7 @@ import { type Desired, executeApply, planApply } from "./apply";
 import { KubeClient } from "./client";
 import { readClusterObjects } from "./istio-objects";
 import { KubeSource } from "./source";
-import { kubeConfigFor } from "./testing";
+import { kubeConfigFor } from "../testing/kubeconfig";
 
 /** Istio objects already in a cluster (Istio's own Bookinfo samples): checks, who manages them, drift. */
 const sample = (f: string) => fs.readFileSync(path.join(__dirname, "testdata", f), "utf8");

@@ -11,7 +11,7 @@ import { KubeClient } from "./client";
 import { importSmartLimiters } from "./import-limiters";
 import { readClusterObjects } from "./istio-objects";
 import { KubeSource } from "./source";
-import { kubeConfigFor } from "./testing";
+import { kubeConfigFor } from "../testing/kubeconfig";
 
 /**
  * deploy/kubernetes/rbac.yaml is exactly what Sextant's Kubernetes features use: every feature

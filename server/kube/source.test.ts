@@ -8,7 +8,7 @@ import { KubeApiDouble } from "../testing/kube-api/server";
 import type { Obj } from "../testing/kube-api/store";
 import { KubeClient } from "./client";
 import { KUBE_SOURCE, KubeSource } from "./source";
-import { kubeConfigFor } from "./testing";
+import { kubeConfigFor } from "../testing/kubeconfig";
 
 /** The Kubernetes registry source against the API test double holding Bookinfo as a real cluster held it. */
 let api: KubeApiDouble;

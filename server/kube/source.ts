@@ -13,7 +13,7 @@ import { type KubeObject, Reflector, type ReflectorState } from "./reflector";
  * their pods.
  */
 type Kind = keyof NamespaceObjects | "namespaces";
-const KINDS: { kind: Kind; gv: string; resource: string; group: string }[] = [
+const INFORMED: { kind: Kind; gv: string; resource: string; group: string }[] = [
   { kind: "namespaces", gv: "/api/v1", resource: "namespaces", group: "" },
   { kind: "services", gv: "/api/v1", resource: "services", group: "" },
   { kind: "endpointSlices", gv: "/apis/discovery.k8s.io/v1", resource: "endpointslices", group: "discovery.k8s.io" },
@@ -60,7 +60,7 @@ export class KubeSource {
   start(): void {
     this.o.registry.setSourceState({ name: KUBE_SOURCE, state: "starting" });
     const scopes = this.o.namespaces?.length ? this.o.namespaces : [undefined];
-    for (const k of KINDS) {
+    for (const k of INFORMED) {
       // With a namespace list the Namespace objects are not needed (and may not be readable).
       if (k.kind === "namespaces" && this.o.namespaces?.length) continue;
       for (const ns of k.kind === "namespaces" ? [undefined] : scopes) {

@@ -14,6 +14,13 @@ export function toYaml(objects: RenderedObject[] | unknown[]): string {
   return objects.map((o) => toYamlDocument(o)).join("---\n");
 }
 
+/** The same value with every object's keys sorted (for comparing objects whatever order their writer used). */
+export function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (!v || typeof v !== "object") return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]));
+}
+
 export function toYamlDocument(value: unknown): string {
   const out: string[] = [];
   if (isMapping(value) && Object.keys(value).length > 0) mapping(value, 0, out);
