@@ -70,37 +70,3 @@ test("a link with ?namespace=&q= opens the Services page filtered", async ({ pag
   await expect(page.getByTestId("service-count")).toHaveText("1 of 4 services");
   await expect(page.getByRole("searchbox", { name: "Filter services" })).toHaveValue("ratings");
 });
-
-test("GitOps: add a local repository as a target, apply a traffic change, review the pending diff, commit, see it in the history", async ({ page, request }) => {
-  const { execFileSync } = await import("node:child_process");
-  const os = await import("node:os");
-  const path = await import("node:path");
-  const fs = await import("node:fs");
-  const bare = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sextant-e2e-git-")), "mesh.git");
-  execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  await page.goto("/gitops");
-  const form = page.getByRole("form", { name: "Add a Git target" });
-  const name = `e2e-${Date.now()}`;
-  await form.getByLabel("Name").fill(name);
-  await form.getByLabel("Repository").fill(bare);
-  await form.getByLabel("Directory").fill("mesh");
-  await form.getByRole("button", { name: "Add target" }).click();
-  const card = page.getByTestId(`target-${name}`);
-  await expect(card).toBeVisible();
-
-  // A traffic change in force (the service page's apply is covered by the traffic tests).
-  const list = await (await request.get("/api/intents?namespace=default&target=details")).json();
-  const current = list.intents.find((i: { kind: string }) => i.kind === "traffic-shift");
-  const put = await request.put("/api/intents", { data: { intent: { kind: "traffic-shift", namespace: "default", target: "details", spec: { weights: [{ subset: "v1", weight: 100 }] } }, expectedRevision: current?.revision ?? 0 } });
-  expect(put.status()).toBe(200);
-
-  await card.getByRole("button", { name: "Preview export" }).click();
-  await expect(card.getByTestId("pending-changes")).toContainText("default/virtualservice-details.yaml");
-  await card.getByRole("button", { name: /^Commit \d+ files?$/ }).click();
-  await page.getByRole("dialog", { name: `Commit to ${name}?` }).getByRole("button", { name: "Commit and push" }).click();
-  await expect(card.getByTestId("commit-result")).toContainText("Committed");
-  const head = execFileSync("git", ["rev-parse", "main"], { cwd: bare, encoding: "utf8" }).trim();
-  await card.getByText("Export history").click();
-  await expect(card.getByTestId("export-history")).toContainText(head.slice(0, 12));
-  expect(execFileSync("git", ["ls-tree", "-r", "--name-only", "main"], { cwd: bare, encoding: "utf8" })).toContain("mesh/default/virtualservice-details.yaml");
-});

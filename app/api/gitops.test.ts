@@ -42,6 +42,9 @@ describe("GitOps export API", () => {
     expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(["default/virtualservice-reviews.yaml", "default/kustomization.yaml", "kustomization.yaml"]));
     const vs = YAML.parse(files.find((f) => f.path === "default/virtualservice-reviews.yaml")!.text);
     expect(vs.metadata.annotations["sextant.io/source"]).toBe("intent traffic-shift r2");
+    // The weight change did not touch the DestinationRule: it still names the revision that made it (so its Git file stays as it was).
+    const dr = YAML.parse(files.find((f) => f.path === "default/destinationrule-reviews.yaml")!.text);
+    expect(dr.metadata.annotations["sextant.io/source"]).toBe("intent traffic-shift r1");
     const ef = files.find((f) => f.path.startsWith("default/envoyfilter-"))!;
     expect(YAML.parse(ef.text).metadata.annotations["sextant.io/source"]).toMatch(/^smartlimiter \S+ r1$/);
     const a = await exportRoute(new Request("http://x/api/gitops/export?format=tar.gz"));

@@ -73,6 +73,13 @@ function hostTarget(mesh: MeshSnapshot, namespace: string, name: string): Servic
   return t ?? { namespace, name, hostname: `${name}.${namespace}.svc.cluster.local`, subsets: [] };
 }
 
+/** The services the drafts are for, including hosts that left the mesh. */
+export function targetsOf(mesh: MeshSnapshot, drafts: Pick<IntentDraft, "namespace" | "target">[]): ServiceTarget[] {
+  const targets = serviceTargets(mesh);
+  for (const d of drafts) if (!targets.some((t) => t.namespace === d.namespace && t.name === d.target)) targets.push(hostTarget(mesh, d.namespace, d.target));
+  return targets;
+}
+
 /** Renders and checks against Istio's CRDs; a failure here is Sextant's bug, not the user's. */
 function render(target: ServiceTarget, drafts: IntentDraft[]): RenderedObject[] {
   const objects = translateHost(target, drafts);
@@ -210,9 +217,7 @@ export async function rollbackIntent(db: Db, mesh: MeshSnapshot, id: string, toR
 /** Every object the current intents generate, for the Objects page and exports. */
 export async function objectsInForce(db: Db, mesh: MeshSnapshot): Promise<{ objects: { kind: string; namespace: string; name: string; yaml: string; object: unknown }[]; yaml: string }> {
   const drafts = (await listIntents(db, { kind: INTENT_KINDS })).map(draftOf);
-  const targets = serviceTargets(mesh);
-  for (const d of drafts) if (!targets.some((t) => t.namespace === d.namespace && t.name === d.target)) targets.push(hostTarget(mesh, d.namespace, d.target));
-  const objects = translateAll(targets, drafts);
+  const objects = translateAll(targetsOf(mesh, drafts), drafts);
   return {
     objects: objects.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]), object: o })),
     yaml: toYaml(objects),

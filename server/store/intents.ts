@@ -141,6 +141,20 @@ export async function listRevisions(db: Db, id: string): Promise<RevisionRecord[
   return revs.map(toRevision);
 }
 
+/** For each intent, its revisions older than `before` (its current) and at most `lookback` of them, newest first. */
+export async function olderRevisions(db: Db, intents: { id: string; revision: number }[], lookback: number): Promise<Map<string, RevisionRecord[]>> {
+  const wanted = intents.filter((i) => i.revision > 1);
+  const out = new Map<string, RevisionRecord[]>(intents.map((i) => [i.id, []]));
+  if (wanted.length === 0) return out;
+  const floor = new Map(wanted.map((i) => [i.id, [Math.max(1, i.revision - lookback), i.revision] as const]));
+  const revs = await db.intentRevision.findMany({ where: { intentId: { in: wanted.map((i) => i.id) } }, orderBy: [{ intentId: "asc" }, { number: "desc" }] });
+  for (const r of revs) {
+    const [lo, current] = floor.get(r.intentId)!;
+    if (r.number >= lo && r.number < current) out.get(r.intentId)!.push(toRevision(r));
+  }
+  return out;
+}
+
 export async function getRevision(db: Db, id: string, number: number): Promise<RevisionRecord> {
   const rev = await db.intentRevision.findUnique({ where: { intentId_number: { intentId: id, number } } });
   if (!rev) throw new NotFoundError(`revision ${number} of intent ${id}`);
