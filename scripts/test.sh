@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (npm
-# dependencies, Chromium, Prometheus and libre2 from Debian, a running PostgreSQL), then lint,
+# dependencies, Chromium, Prometheus, libre2 and OpenSSH's server from Debian, a running PostgreSQL), then lint,
 # type-check, unit/store/integration tests, a production build, and the
 # end-to-end tests in Chromium. README.md and .ci/run call this.
 set -euo pipefail
@@ -14,6 +14,7 @@ npm_deps
 ensure_chromium
 ensure_prometheus
 ensure_re2_reference
+ensure_sshd
 ensure_postgres
 step "embedded database template"
 node scripts/pglite-template.mjs --if-missing

@@ -17,6 +17,8 @@ import { GET as targets, POST as createTarget } from "./gitops/targets/route";
 import { execFileSync } from "node:child_process";
 import { setLogLevel } from "@/server/log";
 import { startGitHttp } from "@/server/testing/git-http";
+import { startSshGit } from "@/server/testing/ssh-git";
+import { DELETE as deleteTarget } from "./gitops/targets/[id]/route";
 
 /** The GitOps export over a real runtime (embedded database, demo mesh): what a GitOps tool would read. */
 const json = (method: string, url: string, body: unknown) => new Request(`http://x${url}`, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
@@ -180,4 +182,57 @@ describe("GitOps export API", () => {
       await server.stop();
     }
   });
+
+  it("SSH with a key: a real sshd on loopback takes the commit; the host key is trusted on first use and a changed one refused; the key is never sent back", async () => {
+    const ssh = await startSshGit();
+    const bare = path.join(dir, "ssh-served.git");
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+    try {
+      const shift = { kind: "traffic-shift", namespace: "default", target: "productpage", spec: { weights: [{ subset: "v1", weight: 100 }] } };
+      expect((await applyIntent(json("PUT", "/api/intents", { intent: shift, expectedRevision: 0 }))).status).toBe(200);
+      const created = await createTarget(json("POST", "/api/gitops/targets", { name: "over-ssh", url: ssh.url(bare), branch: "main", path: "mesh", authKind: "ssh-key", secret: ssh.privateKey }));
+      expect(created.status).toBe(201);
+      const createdText = await created.text();
+      const id = JSON.parse(createdText).target.id as string;
+      const p = { params: Promise.resolve({ id }) };
+      const preview = await previewExport(new Request("http://x", { method: "POST" }), p);
+      const previewText = await preview.text();
+      expect(preview.status, previewText).toBe(200);
+      const done = await commit(json("POST", "/x", { base: JSON.parse(previewText).base }), p);
+      const doneText = await done.text();
+      expect(done.status, doneText).toBe(200);
+      expect(execFileSync("git", ["rev-parse", "main"], { cwd: bare, encoding: "utf8" }).trim()).toBe(JSON.parse(doneText).commit);
+      expect(ssh.log()).toMatch(/Accepted publickey/);
+      // The host key was recorded in Sextant's data directory, and the private key file is gone.
+      const known = path.join(dir, "gitops", `${id}.known_hosts`);
+      expect(fs.readFileSync(known, "utf8")).toContain(`[127.0.0.1]:${ssh.port}`);
+      expect(fs.existsSync(path.join(dir, "gitops", `${id}.key`))).toBe(false);
+      const listed = await (await targets(new Request("http://x/api/gitops/targets"))).text();
+      const keyBody = ssh.privateKey.split("\n")[1]!;
+      for (const text of [createdText, previewText, doneText, listed]) expect(text).not.toContain(keyBody);
+
+      // Another server answering at the same address (a new host key): refused, nothing pushed.
+      await ssh.close();
+      const impostor = await startSshGit();
+      try {
+        const recorded = fs.readFileSync(known, "utf8").replaceAll(`[127.0.0.1]:${ssh.port} `, `[127.0.0.1]:${impostor.port} `);
+        expect(recorded).toContain(`[127.0.0.1]:${impostor.port} `);
+        fs.writeFileSync(known, recorded);
+        const other = await createTarget(json("POST", "/api/gitops/targets", { name: "impostor", url: impostor.url(bare), branch: "main", authKind: "ssh-key", secret: impostor.privateKey }));
+        const oid = (await other.json()).target.id as string;
+        fs.copyFileSync(known, path.join(dir, "gitops", `${oid}.known_hosts`));
+        const refused = await previewExport(new Request("http://x", { method: "POST" }), { params: Promise.resolve({ id: oid }) });
+        expect(refused.status).toBe(422);
+        expect((await refused.json()).error.message).toMatch(/host key/i);
+        expect(impostor.log()).not.toMatch(/Accepted publickey/);
+      } finally {
+        await impostor.close();
+      }
+      // Removing the target forgets the host key.
+      expect((await deleteTarget(new Request("http://x", { method: "DELETE" }), p)).status).toBe(200);
+      expect(fs.existsSync(known)).toBe(false);
+    } finally {
+      await ssh.close();
+    }
+  }, 60_000);
 });

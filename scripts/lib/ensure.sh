@@ -62,6 +62,11 @@ ensure_re2_reference() {
   export RE2_NATIVE_BIN
 }
 
+ensure_sshd() {
+  # Git over SSH is tested against a real OpenSSH server on loopback (Debian's package; not started as a service).
+  if [ ! -x /usr/sbin/sshd ]; then apt_install openssh-server; fi
+}
+
 ensure_prometheus() {
   # The Prometheus path is tested against a real Prometheus (Debian's package).
   PROMETHEUS_BIN="${PROMETHEUS_BIN:-/usr/bin/prometheus}"

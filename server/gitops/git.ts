@@ -39,7 +39,13 @@ export class Git {
       env.GIT_CONFIG_KEY_0 = "http.extraHeader";
       env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${Buffer.from(`x-access-token:${auth.secret}`).toString("base64")}`;
     }
-    if (auth.kind === "ssh-key" && keyFile) env.GIT_SSH_COMMAND = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o BatchMode=yes`;
+    if (auth.kind === "ssh-key" && keyFile) {
+      // The host key is trusted on first use and kept beside the key (in Sextant's data directory,
+      // not ~/.ssh, which a read-only container cannot write): a changed host key is then refused.
+      const q = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
+      const knownHosts = `${keyFile.replace(/\.key$/, "")}.known_hosts`;
+      env.GIT_SSH_COMMAND = `ssh -F /dev/null -i ${q(keyFile)} -o IdentitiesOnly=yes -o UserKnownHostsFile=${q(knownHosts)} -o StrictHostKeyChecking=accept-new -o BatchMode=yes -o ConnectTimeout=20`;
+    }
     this.env = env;
   }
 

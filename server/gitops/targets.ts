@@ -59,7 +59,8 @@ export async function serveCreateTarget(ctx: RouteContext, b: z.infer<typeof tar
 export async function serveDeleteTarget(ctx: RouteContext, p: z.infer<typeof targetParams>) {
   const rt = await ctx.runtime();
   if (!(await deleteTarget(rt.store.get().prisma, p.id))) throw new NotFoundError(`Git target ${p.id}`);
-  fs.rmSync(path.join(rt.config.dataDir, "gitops", p.id), { recursive: true, force: true });
+  const dir = path.join(rt.config.dataDir, "gitops", p.id);
+  for (const f of [dir, `${dir}.known_hosts`]) fs.rmSync(f, { recursive: true, force: true });
   return { deleted: p.id };
 }
 
