@@ -10,6 +10,9 @@ import { defineConfig } from "@playwright/test";
  * with its embedded defaults in a fresh data directory.
  */
 const port = Number(process.env.E2E_PORT ?? 3100);
+const authPort = port + 1;
+// The signed-in console's first admin (e2e/signin.spec.ts reads it; workers inherit the environment).
+process.env.SEXTANT_E2E_ADMIN_PASSWORD ??= "e2e admin password 1";
 // Set once in the main process; workers inherit it.
 process.env.SEXTANT_E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "sextant-e2e-"));
 
@@ -29,19 +32,40 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
     },
   },
-  webServer: {
-    command: `node node_modules/next/dist/bin/next start -p ${port} -H 127.0.0.1`,
-    url: `http://127.0.0.1:${port}/api/health`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      SEXTANT_DATA_DIR: process.env.SEXTANT_E2E_DATA_DIR,
-      SEXTANT_DEMO_METRICS_PORT: "0",
-      SEXTANT_XDS_PORT: process.env.E2E_XDS_PORT ?? "15110",
-      SEXTANT_LOG_LEVEL: "warn",
-      SEXTANT_KUBE: "off",
+  webServer: [
+    {
+      command: `node node_modules/next/dist/bin/next start -p ${port} -H 127.0.0.1`,
+      url: `http://127.0.0.1:${port}/api/health`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        SEXTANT_DATA_DIR: process.env.SEXTANT_E2E_DATA_DIR,
+        SEXTANT_DEMO_METRICS_PORT: "0",
+        SEXTANT_XDS_PORT: process.env.E2E_XDS_PORT ?? "15110",
+        SEXTANT_LOG_LEVEL: "warn",
+        SEXTANT_KUBE: "off",
+      },
     },
-  },
+    {
+      // A second console with sign-in (local users; the first admin from the password) for e2e/signin.spec.ts.
+      command: `node node_modules/next/dist/bin/next start -p ${authPort} -H 127.0.0.1`,
+      url: `http://127.0.0.1:${authPort}/api/health`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        SEXTANT_DATA_DIR: path.join(process.env.SEXTANT_E2E_DATA_DIR!, "signin"),
+        SEXTANT_DEMO_METRICS_PORT: "0",
+        SEXTANT_DEMO_RPS: "2",
+        SEXTANT_XDS_PORT: "0",
+        SEXTANT_LOG_LEVEL: "warn",
+        SEXTANT_KUBE: "off",
+        SEXTANT_AUTH: "local",
+        SEXTANT_ADMIN_PASSWORD: process.env.SEXTANT_E2E_ADMIN_PASSWORD,
+      },
+    },
+  ],
 });

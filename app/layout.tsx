@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
+import { AuthGate } from "@/components/auth/AuthGate";
+import { UserMenu } from "@/components/auth/UserMenu";
 import { HealthIndicator } from "@/components/HealthIndicator";
 import { Sidebar } from "@/components/Nav";
 import { Providers } from "@/components/Providers";
@@ -10,12 +13,14 @@ export const metadata: Metadata = {
   description: "A console and management plane for Istio/Envoy service meshes",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request: the Content-Security-Policy's nonce (proxy.ts) is on every script.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
         {/* The navigation's folded state before the first paint (components/Nav.tsx keeps it after). */}
-        <script dangerouslySetInnerHTML={{ __html: `try{var s=localStorage.getItem("sextant.navCollapsed");document.documentElement.dataset.nav=(s===null?innerWidth<1100:s==="true")?"collapsed":"open"}catch(e){}` }} />
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: `try{var s=localStorage.getItem("sextant.navCollapsed");document.documentElement.dataset.nav=(s===null?innerWidth<1100:s==="true")?"collapsed":"open"}catch(e){}` }} />
       </head>
       <body>
         <Providers>
@@ -27,9 +32,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <div className="content">
               <header className="topbar">
                 <HealthIndicator />
+                <UserMenu />
               </header>
               <main id="main" tabIndex={-1}>
-                {children}
+                <AuthGate>{children}</AuthGate>
               </main>
             </div>
           </div>

@@ -13,6 +13,7 @@ export const NAV_ITEMS = [
   { href: "/cluster", label: "Cluster", hint: "The Kubernetes cluster: apply with a dry-run diff", icon: "⎈" },
   { href: "/proxies", label: "Proxies", hint: "Proxies connected over xDS", icon: "⇵" },
   { href: "/gitops", label: "GitOps", hint: "Export generated objects to Git", icon: "⎇" },
+  { href: "/audit", label: "Audit", hint: "Who changed what, when, with the diff", icon: "✎" },
 ] as const;
 
 const COLLAPSED_KEY = "sextant.navCollapsed";

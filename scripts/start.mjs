@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: runs the console with its embedded defaults (embedded database,
-// built-in demo mesh, http://localhost:3000). On a fresh clone it first
+// built-in demo mesh, http://127.0.0.1:3000). On a fresh clone it first
 // installs dependencies and builds; later starts reuse the build unless the
 // sources changed. Extra arguments go to `next start` (e.g. -H 0.0.0.0).
 import { execFileSync, spawn } from "node:child_process";
@@ -51,6 +51,10 @@ if (mtime(buildId) < newestSource()) {
 execFileSync(process.execPath, ["scripts/pglite-template.mjs", "--if-missing"], { stdio: "inherit" });
 
 const port = process.env.PORT || "3000";
-const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", port, ...process.argv.slice(2)], { stdio: "inherit" });
+// Loopback unless told otherwise: with no sign-in configured, anyone who can reach the port is an
+// admin, so listening elsewhere (-H 0.0.0.0) needs SEXTANT_ADMIN_PASSWORD (or SEXTANT_AUTH).
+const args = process.argv.slice(2);
+const host = args.some((a) => a === "-H" || a === "--hostname" || a.startsWith("--hostname=")) ? [] : ["-H", "127.0.0.1"];
+const child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", port, ...host, ...args], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -7,7 +7,12 @@ import "server-only";
  */
 export { checkHealth } from "./health";
 export { listServices } from "./mesh/catalog";
-export { Reply, route } from "./http/route";
+import { createRoute } from "./http/route";
+import { getRuntime } from "./runtime";
+
+/** The route wrapper with the process's runtime and its sign-in (tests build their own with createRoute). */
+export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request) });
+export { Reply } from "./http/route";
 export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
 export {
   INTENT_BODY_LIMIT,
@@ -43,3 +48,24 @@ export {
   serveListLimiters,
   servePreviewLimiter,
 } from "./limiter/api";
+export {
+  auditQuery,
+  createTokenBody,
+  createUserBody,
+  idParams,
+  loginBody,
+  serveAudit,
+  serveCreateToken,
+  serveCreateUser,
+  serveLogin,
+  serveLogout,
+  serveMe,
+  serveRevokeToken,
+  serveSetup,
+  serveTokens,
+  serveUpdateUser,
+  serveUsers,
+  serveVerifyAudit,
+  setupBody,
+  updateUserBody,
+} from "./auth/api";

@@ -1,4 +1,5 @@
-import { ConfigError } from "./config";
+import { ConfigError, loadConfig } from "./config";
+import { UnsafeListenError, decideMode, listenHost } from "./auth/policy";
 import { installMethodGuard } from "./http/methods";
 import { startRuntime, stopRuntime } from "./runtime";
 
@@ -10,9 +11,12 @@ import { startRuntime, stopRuntime } from "./runtime";
 export async function bootProcess(): Promise<void> {
   installMethodGuard();
   try {
+    // Anonymous access only where nobody else can reach the port (server/auth/policy.ts).
+    const host = listenHost(process.argv, process.env);
+    process.env.SEXTANT_AUTH = decideMode(loadConfig(process.env).auth.mode, host);
     await startRuntime();
   } catch (e) {
-    console.error(e instanceof ConfigError ? e.message : `Sextant cannot start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    console.error(e instanceof ConfigError || e instanceof UnsafeListenError ? e.message : `Sextant cannot start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exit(1);
   }
   chainShutdown();

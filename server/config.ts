@@ -114,8 +114,13 @@ export const configSchema = z.object({
     .trim()
     .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)")
     .optional(),
-  /** Who Git commits are authored by until sign-in exists (the x-sextant-user header names the person when given). */
+  /** Who Git commits are authored by when nobody is signed in (anonymous access) or a controller exports. */
   SEXTANT_GIT_AUTHOR: z.string().trim().regex(/^[^<>\n]+ <[^<>\s@]+@[^<>\s]+>$/, "must be Name <email>").default("Sextant operator <operator@sextant.invalid>"),
+  /** Unset: anonymous on loopback, local users when SEXTANT_ADMIN_PASSWORD is set or users exist elsewhere (see server/auth/policy.ts). */
+  SEXTANT_AUTH: z.enum(["anonymous", "local"], { error: "must be anonymous or local" }).optional(),
+  SEXTANT_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(256, "must be at most 256 characters").optional(),
+  SEXTANT_SESSION_IDLE_MINUTES: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 10080 minutes").max(10_080, "must be between 1 and 10080 minutes").default(120),
+  SEXTANT_SESSION_MAX_HOURS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 720 hours").max(720, "must be between 1 and 720 hours").default(24),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
     .number({ error: "must be a number" })
     .min(0, "must be a fraction between 0 and 1")
@@ -142,6 +147,8 @@ export interface Config {
   };
   prometheus: { url: string; timeoutMs: number } | undefined;
   gitops: { secretKey: string | undefined; author: { name: string; email: string } };
+  /** Who may do what: `mode` undefined means decided at start from where Sextant listens (server/auth/policy.ts). */
+  auth: { mode: "anonymous" | "local" | undefined; adminPassword: string | undefined; sessionIdleMs: number; sessionMaxMs: number };
   xds: { host: string; port: number; debounceMs: number };
   /** Where the xDS server and the demo mesh run: their own thread (default) or the console's. */
   dataplane: "worker" | "inline";
@@ -209,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS },
     dataplane: c.SEXTANT_DATAPLANE,
     gitops: { secretKey: c.SEXTANT_SECRET_KEY, author: { name: c.SEXTANT_GIT_AUTHOR.replace(/ <.*$/, ""), email: /<(.*)>/.exec(c.SEXTANT_GIT_AUTHOR)![1]! } },
+    auth: { mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000 },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
     limiter: {

@@ -17,12 +17,15 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "unauthorized"
+  | "forbidden"
+  | "too_many_requests"
   | "unavailable"
   | "internal";
 
 /** Marks domain errors across module copies: Next.js bundles the runtime (instrumentation) and each route apart, so `instanceof` fails for an error made by the runtime. */
 const DOMAIN_ERROR = Symbol.for("sextant.domainError");
-const CODES: ReadonlySet<string> = new Set(["bad_request", "invalid", "not_found", "conflict", "payload_too_large", "unavailable", "internal"]);
+const CODES: ReadonlySet<string> = new Set(["bad_request", "invalid", "not_found", "conflict", "payload_too_large", "unauthorized", "forbidden", "too_many_requests", "unavailable", "internal"]);
 
 export class DomainError extends Error {
   readonly [DOMAIN_ERROR] = true;
@@ -67,6 +70,30 @@ export class ConflictError extends DomainError {
 export class PayloadTooLargeError extends DomainError {
   constructor(limitBytes: number) {
     super("payload_too_large", `request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** No identity, or one that no longer holds (HTTP 401): sign in, or send a valid API token. */
+export class UnauthorizedError extends DomainError {
+  constructor(message = "sign in first (or send an API token as Authorization: Bearer)") {
+    super("unauthorized", message);
+  }
+}
+
+/** A known identity whose role or namespaces do not allow this (HTTP 403). */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super("forbidden", message);
+  }
+}
+
+/** Too many attempts; `retryAfterSeconds` says when to try again (HTTP 429). */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("too_many_requests", message);
   }
 }
 

@@ -26,6 +26,7 @@ import { exportNow } from "./gitops/service";
 import type { Desired } from "./kube/apply";
 import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
+import { Auth } from "./auth/service";
 
 /**
  * Sextant's long-running parts, started once per process from one place
@@ -52,6 +53,8 @@ export interface Runtime {
   kube: KubeConnection | undefined;
   /** SmartLimiters' evaluation: status, generated EnvoyFilters, inbound policies for xDS. */
   limiters: LimiterController;
+  /** Who a request comes from (anonymous, sessions, API tokens). */
+  auth: Auth;
   startedAt: Date;
   stop(): Promise<void>;
 }
@@ -182,8 +185,11 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
       log: rootLog.child({ component: "auto-apply" }),
     });
   }
+  const auth = new Auth({ mode: config.auth.mode ?? "anonymous", db: () => store.get().prisma, adminPassword: config.auth.adminPassword, sessionIdleMs: config.auth.sessionIdleMs, sessionMaxMs: config.auth.sessionMaxMs, log: rootLog.child({ component: "auth" }) });
+  await auth.init().catch((e: unknown) => log.warn("could not prepare sign-in (the first admin); retried at the next start", { error: describeError(e) }));
   const runtime: Runtime = {
     config,
+    auth,
     log,
     registry,
     store,
@@ -229,7 +235,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     setTimeout(warmNext, 20).unref();
   };
   setTimeout(warmNext, 500).unref();
-  log.info("sextant started", { port: config.port, database: store.kind, demo: config.demo.enabled, kubernetes: kube ? (kube.context ?? "not connected") : "none", metrics: traffic?.description ?? "none" });
+  log.info("sextant started", { auth: auth.mode, port: config.port, database: store.kind, demo: config.demo.enabled, kubernetes: kube ? (kube.context ?? "not connected") : "none", metrics: traffic?.description ?? "none" });
   return runtime;
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRuntime, startRuntime, stopRuntime } from "@/server/runtime";
 import { loadBookinfo } from "@/server/testing/kube-api/bookinfo";
 import { KubeApiDouble } from "@/server/testing/kube-api/server";
+import { type RouteCase, apiRoutes as routes, routeFiles } from "@/server/testing/api-routes";
 
 /**
  * Property-based fuzzing of every API route and method, generated from the
@@ -17,36 +18,7 @@ import { KubeApiDouble } from "@/server/testing/kube-api/server";
  * demo mesh). Properties: no 5xx; a rejected request (4xx) changes nothing in
  * the store; integer query parameters accept decimal digits only.
  */
-type Handler = (req: Request, ctx?: { params?: Promise<Record<string, string>> }) => Promise<Response>;
-interface RouteCase {
-  file: string;
-  template: string;
-  method: string;
-  handler: Handler;
-  params: string[];
-}
-
-const API = path.join(process.cwd(), "app/api");
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 const RUNS = Number(process.env.SEXTANT_FUZZ_RUNS ?? 40);
-
-function routeFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const p = path.join(dir, d.name);
-    return d.isDirectory() ? routeFiles(p) : d.name === "route.ts" ? [p] : [];
-  });
-}
-
-async function routes(): Promise<RouteCase[]> {
-  const out: RouteCase[] = [];
-  for (const file of routeFiles(API).sort()) {
-    const template = "/api/" + path.relative(API, path.dirname(file)).split(path.sep).join("/");
-    const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
-    const params = [...template.matchAll(/\[(\w+)\]/g)].map((m) => m[1]!);
-    for (const method of METHODS) if (typeof mod[method] === "function") out.push({ file, template, method, handler: mod[method] as Handler, params });
-  }
-  return out;
-}
 
 // Hostile values, each of which broke (or could break) a server like this one.
 const NUL = "a\u0000b";
@@ -95,6 +67,11 @@ const VALID_BODIES: Record<string, unknown[]> = {
   "PUT /api/cluster/settings": [{ namespace: "bookinfo", autoApply: false }],
   "POST /api/cluster/adopt": [{ kind: "VirtualService", namespace: "bookinfo", name: "reviews" }],
   "POST /api/cluster/apply": [{ fingerprint: "0123456789abcdef" }, { fingerprint: "0123456789abcdef", namespaces: ["default"], force: true }],
+  "POST /api/auth/login": [{ name: "admin", password: "not the password" }],
+  "POST /api/auth/setup": [{ token: "guess", name: "admin", password: "a long enough password" }],
+  "POST /api/users": [{ name: "fuzz-user", password: "a long enough password", role: "viewer" }, { name: "fuzz-op", password: "a long enough password", role: "operator", namespaces: ["default"] }],
+  "PUT /api/users/[id]": [{ role: "viewer" }, { disabled: true }, { password: "another long password" }],
+  "POST /api/tokens": [{ name: "ci", role: "operator", expiresInDays: 30 }],
 };
 const QUERY_KEYS: Record<string, string[]> = {
   "/api/graph": ["graphType", "namespace", "duration", "responseTime", "idleNodes", "injectServiceNodes"],
@@ -106,6 +83,7 @@ const QUERY_KEYS: Record<string, string[]> = {
   "/api/intents/[id]/diff": ["from", "to"],
   "/api/limiters/[id]": ["expectedRevision"],
   "/api/proxies/[stream]/config": ["type"],
+  "/api/audit": ["actor", "resource", "action", "since", "until", "before", "limit", "format"],
 };
 
 describe("every API route under hostile input", () => {
@@ -117,7 +95,7 @@ describe("every API route under hostile input", () => {
   async function storeState(): Promise<string> {
     const db = (await getRuntime()).store.get().prisma;
     const intents = await db.intent.findMany({ select: { id: true, revision: true }, orderBy: { id: "asc" } });
-    return JSON.stringify([intents, await db.intentRevision.count()]);
+    return JSON.stringify([intents, await db.intentRevision.count(), await db.auditEvent.count(), await db.user.count(), await db.apiToken.count(), await db.gitTarget.count()]);
   }
 
   // A cluster too (the Kubernetes API test double holding Bookinfo), so the cluster routes do their real work.
@@ -148,7 +126,7 @@ describe("every API route under hostile input", () => {
 
   it("covers every route file", async () => {
     const files = new Set((await routes()).map((c) => c.file));
-    expect(files.size).toBe(routeFiles(API).length);
+    expect(files.size).toBe(routeFiles().length);
   });
 
   it("no route answers 5xx, and a rejected request stores nothing", { timeout: 240_000 }, async () => {
@@ -160,7 +138,14 @@ describe("every API route under hostile input", () => {
       const valid = VALID_BODIES[key] ?? [{}];
       const body = fc.oneof(fc.constantFrom(...valid), ...valid.map(mutate), fc.jsonValue({ maxDepth: 4 }), fc.constant("{not json"), fc.constant(""), deep);
       const contentType = fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "");
-      const headers = fc.record({ user: fc.oneof(fc.constant(undefined), hostileString.filter((s) => /^[\x20-\x7e]*$/.test(s))), requestId: fc.oneof(fc.constant(undefined), fc.constantFrom("abc", "a".repeat(300), "<x>")) });
+      const printable = hostileString.filter((s) => /^[\x20-\x7e]*$/.test(s));
+      const headers = fc.record({
+        user: fc.oneof(fc.constant(undefined), printable),
+        requestId: fc.oneof(fc.constant(undefined), fc.constantFrom("abc", "a".repeat(300), "<x>")),
+        origin: fc.oneof(fc.constant(undefined), fc.constantFrom("http://x", "https://evil.example", "null", "not a url"), printable),
+        authorization: fc.oneof(fc.constant(undefined), fc.constantFrom("Bearer sxt_nope", "Bearer", "Basic YTpi", "Bearer sxt_" + "a".repeat(500)), printable),
+        cookie: fc.oneof(fc.constant(undefined), fc.constantFrom("sextant_session=abcdefghijklmnop", "sextant_session=", "a=b; sextant_session=%00"), printable),
+      });
       await fc.assert(
         fc.asyncProperty(fc.array(param, { minLength: c.params.length, maxLength: c.params.length }), query, body, contentType, headers, async (ps, q, b, type, h) => {
           const url = new URL(`http://x${c.template}`);
@@ -168,7 +153,14 @@ describe("every API route under hostile input", () => {
           const hasBody = c.method !== "GET" && c.method !== "DELETE";
           const init: RequestInit = {
             method: c.method,
-            headers: { ...(type ? { "content-type": type } : {}), ...(h.user !== undefined ? { "x-sextant-user": h.user } : {}), ...(h.requestId ? { "x-request-id": h.requestId } : {}) },
+            headers: {
+              ...(type ? { "content-type": type } : {}),
+              ...(h.user !== undefined ? { "x-sextant-user": h.user } : {}),
+              ...(h.requestId ? { "x-request-id": h.requestId } : {}),
+              ...(h.origin !== undefined ? { origin: h.origin } : {}),
+              ...(h.authorization !== undefined ? { authorization: h.authorization } : {}),
+              ...(h.cookie !== undefined ? { cookie: h.cookie } : {}),
+            },
             ...(hasBody ? { body: typeof b === "string" ? b : JSON.stringify(b) } : {}),
           };
           const before = await storeState();

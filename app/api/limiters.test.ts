@@ -58,7 +58,7 @@ describe("SmartLimiter API", () => {
   });
 
   it("imports Slime's YAML as revision 1 and evaluates it at once: status, EnvoyFilter, objects, and the sidecars' inbound listener", async () => {
-    const res = await apply(json("PUT", "/api/limiters", { yaml: example, expectedRevision: 0, message: "limit reviews" }, { "x-sextant-user": "alice" }));
+    const res = await apply(json("PUT", "/api/limiters", { yaml: example, expectedRevision: 0, message: "limit reviews" }, { "x-sextant-user": "alice (a header names nobody)" }));
     expect(res.status).toBe(200);
     const body = await res.json();
     id = body.id;
@@ -67,7 +67,7 @@ describe("SmartLimiter API", () => {
     expect(body.status.descriptors[0]).toMatchObject({ condition: true, quota: 100, bucket: { max_tokens: 100, fill_interval: 60 }, active: true });
     const listed = (await (await list(new Request("http://x/api/limiters"))).json()).limiters;
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ id, name: "reviews", namespace: "default", revision: 1, author: "alice", message: "limit reviews" });
+    expect(listed[0]).toMatchObject({ id, name: "reviews", namespace: "default", revision: 1, author: "anonymous", message: "limit reviews" });
     expect(listed[0].yaml).toContain("kind: SmartLimiter");
     const objs = (await (await objects(new Request("http://x/api/objects"))).json()).objects;
     expect(objs).toContainEqual(expect.objectContaining({ kind: "EnvoyFilter", name: "reviews.default.ratelimit" }));

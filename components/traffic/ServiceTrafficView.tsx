@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useCan, useMe } from "../auth/hooks";
 import { useMemo, useState } from "react";
 import YAML from "yaml";
 import type { IntentView } from "@/server/intents/service";
@@ -56,6 +57,8 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
   const service = services.data?.services.find((s) => s.name === name);
   const intentsKey = ["intents", { namespace, target: name }] as const;
   const intents = useQuery({ queryKey: intentsKey, queryFn: ({ signal }) => getJson<{ intents: IntentView[] }>(`/api/intents?namespace=${namespace}&target=${name}`, signal) });
+  const me = useMe();
+  const canChange = useCan("operate", namespace);
   const minute = useLiveShares(namespace, name, service?.subsets.map((s) => s.name), "1m");
   const now = useLiveShares(namespace, name, service?.subsets.map((s) => s.name), `${NOW_SECONDS}s`);
   const live: LiveShares = { now, minute, nowSeconds: NOW_SECONDS };
@@ -85,6 +88,13 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
       </header>
       <ServiceOverview service={service} />
       <h2 className="section-title">Traffic management</h2>
+      {!canChange ? (
+        <p className="notice" role="note" data-testid="read-only">
+          Read only: changing {namespace}&apos;s traffic needs the operator role{me.data?.user?.namespaces ? " in this namespace" : ""}.
+        </p>
+      ) : null}
+      {/* A viewer sees every control, disabled (the server refuses the change anyway). */}
+      <fieldset className="plain-fieldset" disabled={!canChange}>
       <TrafficShiftCard
         key={`${byKind.get("traffic-shift")?.revision ?? 0}`}
         namespace={namespace}
@@ -98,6 +108,7 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
         setResult={setShiftResult}
       />
       <OtherIntentsCard namespace={namespace} name={name} subsets={service.subsets.map((s) => s.name)} intents={byKind} hostVersion={hostVersion} onApplied={refresh} />
+      </fieldset>
     </section>
   );
 }

@@ -2,10 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { InvalidError, NotFoundError } from "../errors";
-import { authorOf } from "../intents/api";
 import { Reply, type RouteContext } from "../http/route";
 import type { Runtime } from "../runtime";
-import { createTarget, deleteTarget, getTarget, listExports, listTargets, recordExport } from "../store/git-targets";
+import { createTarget, deleteTarget, listExports, listTargets, recordExport, setAutoExport } from "../store/git-targets";
 import { compareTrees, stripTop, untarGz } from "./compare";
 import { BranchMovedError, commitExport, previewExport, readDir } from "./exporter";
 import { exportTree } from "./layout";
@@ -31,9 +30,9 @@ export const targetBody = z.strictObject({
 export const targetParams = z.strictObject({ id: z.uuid({ error: "must be a target id (UUID)" }) });
 export const commitBody = z.strictObject({ base: z.string().regex(/^([0-9a-f]{40}|)$/, "must be the base commit of the preview (40 hex digits, or empty for a new branch)") });
 
-/** The person asking (the intents' x-sextant-user rule), else the configured author. */
+/** The person asking, else (anonymous access) the configured author. */
 function gitAuthor(ctx: RouteContext, rt: Runtime): { name: string; email: string } {
-  const who = authorOf(ctx);
+  const who = ctx.user.name;
   return who === "anonymous" ? rt.config.gitops.author : { name: who, email: who.includes("@") ? who : `${who}@sextant.invalid` };
 }
 
@@ -76,8 +75,7 @@ export const autoExportBody = z.strictObject({ autoExport: z.boolean({ error: "m
 export async function serveUpdateTarget(ctx: RouteContext, p: z.infer<typeof targetParams>, b: z.infer<typeof autoExportBody>) {
   const rt = await ctx.runtime();
   const db = rt.store.get().prisma;
-  if (!(await getTarget(db, p.id))) throw new NotFoundError(`Git target ${p.id}`);
-  await db.gitTarget.update({ where: { id: p.id }, data: { autoExport: b.autoExport } });
+  if (!(await setAutoExport(db, p.id, b.autoExport))) throw new NotFoundError(`Git target ${p.id}`);
   if (b.autoExport) rt.gitops?.trigger();
   return { id: p.id, autoExport: b.autoExport };
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConflictError, InvalidError, NotFoundError, UnavailableError } from "../errors";
-import { Reply, route } from "./route";
+import { ANONYMOUS_ADMIN } from "../auth/principal";
+import { Reply, createRoute } from "./route";
+
+/** No runtime, no database: the wrapper takes its dependencies. */
+const route = createRoute({ runtime: () => Promise.reject(new Error("no runtime in this test")), authenticate: async () => ANONYMOUS_ADMIN });
 
 const post = (body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
   new Request("http://x/api/t", { method: "POST", body, headers });

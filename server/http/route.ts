@@ -1,16 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, PayloadTooLargeError, describeError, isDomainError } from "../errors";
+import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, ForbiddenError, PayloadTooLargeError, UnauthorizedError, describeError, isDomainError } from "../errors";
 import { type Logger, log as rootLog } from "../log";
+import { type Access, type Principal, allows, requireNamespace } from "../auth/principal";
+import { actingAs } from "../store/audit";
 import { badTextIn } from "./inputs";
-import { type Runtime, getRuntime } from "../runtime";
+import type { Runtime } from "../runtime";
 
 /**
  * The one wrapper every API route handler is built with (a test checks that
- * none bypasses it). It parses and validates input with zod, gives each
- * request an id, calls the handler, maps typed domain errors to HTTP status
- * with a JSON body naming the problem, and logs the outcome. Sign-in, roles and
- * the audit log will be enforced here, so every route gets them at once.
+ * none bypasses it). It gives each request an id, finds who is asking and
+ * refuses what their role does not allow (and cross-site writes), parses and
+ * validates input with zod, calls the handler as that person (so the store's
+ * audit entries name them), maps typed domain errors to HTTP status with a
+ * JSON body naming the problem, and logs the outcome. Its dependencies (the
+ * runtime, how to authenticate) are passed in: `createRoute(deps)`.
  */
 
 export interface RouteSpec<Q, B, P> {
@@ -24,6 +28,13 @@ export interface RouteSpec<Q, B, P> {
   params?: z.ZodType<P>;
   /** Largest accepted body, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Who may call it: default "read" for GET and HEAD, "operate" for every other method. */
+  access?: Access;
+  /**
+   * "namespaced": the handler calls ctx.requireNamespace for what it changes, so a role limited to
+   * namespaces may call it. Otherwise (default) a namespace-limited identity may not change anything through it.
+   */
+  scope?: "namespaced" | "global";
 }
 
 export interface RouteContext {
@@ -32,7 +43,23 @@ export interface RouteContext {
   request: Request;
   /** The process runtime (registry, store, demo); awaited only by handlers that need it. */
   runtime(): Promise<Runtime>;
+  /** Who is asking (on a public route without an identity: NOBODY). */
+  user: Principal;
+  /** Where the request came from (X-Forwarded-For as Next.js or a proxy set it). */
+  source: string;
+  /** Throws 403 unless the user may change objects in `namespace`. */
+  requireNamespace(namespace: string): void;
 }
+
+export interface RouteDeps {
+  runtime(): Promise<Runtime>;
+  /** The identity a request carries; null for none; throws UnauthorizedError for a bad one. */
+  authenticate(request: Request): Promise<Principal | null>;
+}
+
+/** On a public route, a request without an identity. */
+export const NOBODY: Principal = { kind: "anonymous", name: "nobody", role: "viewer", namespaces: [] };
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface RouteInput<Q, B, P> {
   query: Q;
@@ -45,7 +72,8 @@ export class Reply {
   constructor(
     readonly status: number,
     readonly body: unknown,
-    readonly headers: Record<string, string> = {},
+    /** A list value becomes one header line per item (Set-Cookie). */
+    readonly headers: Record<string, string | string[]> = {},
   ) {}
 }
 
@@ -69,6 +97,9 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unauthorized: 401,
+  forbidden: 403,
+  too_many_requests: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -80,48 +111,100 @@ export interface ErrorBody {
 
 type NextContext = { params?: Promise<Record<string, string | string[] | undefined>> };
 
-export function route<Q = undefined, B = undefined, P = undefined>(
-  spec: RouteSpec<Q, B, P>,
-  handler: (input: RouteInput<Q, B, P>, ctx: RouteContext) => Promise<unknown> | unknown,
-): (request: Request, context?: NextContext) => Promise<Response> {
-  return async (request, context) => {
-    const started = performance.now();
-    const requestId = requestIdFrom(request);
-    const log = rootLog.child({ requestId, route: spec.name });
-    const url = new URL(request.url);
-    let response: Response;
-    try {
-      const rawParams = (await context?.params) ?? {};
-      const rawQuery = queryObject(url.searchParams);
-      const rawBody = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
-      // Text PostgreSQL cannot store or a person cannot read is refused before any schema sees it.
-      const bad = [...badTextIn(rawParams, "params"), ...badTextIn(rawQuery, "query"), ...(spec.body ? badTextIn(rawBody, "body") : [])];
-      if (bad.length) throw new BadRequestError(`invalid text: ${bad.map((i) => `${i.path}: ${i.message}`).join("; ")}`, bad);
-      const input = {
-        params: parseWith(spec.params, rawParams, "params"),
-        // A route that declares no query parameters takes none (as docs/API.md says).
-        query: parseWith((spec.query ?? NO_QUERY) as z.ZodType<Q>, rawQuery, "query"),
-        body: spec.body ? parseWith(spec.body, rawBody, "body") : undefined,
-      } as RouteInput<Q, B, P>;
-      const result = await handler(input, { requestId, log, request, runtime: getRuntime });
-      response =
-        result instanceof FileReply
-          ? new Response(result.body as BodyInit, { status: 200, headers: { "content-type": result.contentType, "content-disposition": `attachment; filename="${result.fileName}"`, "cache-control": "no-store", "x-request-id": requestId } })
-          : result instanceof Reply
-            ? json(result.status, result.body, requestId, result.headers)
-            : json(200, result, requestId);
-    } catch (e) {
-      response = errorResponse(e, requestId, log);
-    }
-    const fields = { method: request.method, path: url.pathname, status: response.status, durationMs: Math.round(performance.now() - started) };
-    if (response.status >= 500) log.warn("request failed", fields);
-    else log.info("request", fields);
-    return response;
+export function createRoute(deps: RouteDeps) {
+  return function route<Q = undefined, B = undefined, P = undefined>(
+    spec: RouteSpec<Q, B, P>,
+    handler: (input: RouteInput<Q, B, P>, ctx: RouteContext) => Promise<unknown> | unknown,
+  ): (request: Request, context?: NextContext) => Promise<Response> {
+    return async (request, context) => {
+      const started = performance.now();
+      const requestId = requestIdFrom(request);
+      let log = rootLog.child({ requestId, route: spec.name });
+      const url = new URL(request.url);
+      const source = sourceOf(request);
+      let response: Response;
+      try {
+        const user = await admit(spec, request, deps);
+        if (user !== NOBODY) log = log.child({ user: user.name });
+        const rawParams = (await context?.params) ?? {};
+        const rawQuery = queryObject(url.searchParams);
+        const rawBody = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
+        // Text PostgreSQL cannot store or a person cannot read is refused before any schema sees it.
+        const bad = [...badTextIn(rawParams, "params"), ...badTextIn(rawQuery, "query"), ...(spec.body ? badTextIn(rawBody, "body") : [])];
+        if (bad.length) throw new BadRequestError(`invalid text: ${bad.map((i) => `${i.path}: ${i.message}`).join("; ")}`, bad);
+        const input = {
+          params: parseWith(spec.params, rawParams, "params"),
+          // A route that declares no query parameters takes none (as docs/API.md says).
+          query: parseWith((spec.query ?? NO_QUERY) as z.ZodType<Q>, rawQuery, "query"),
+          body: spec.body ? parseWith(spec.body, rawBody, "body") : undefined,
+        } as RouteInput<Q, B, P>;
+        const ctx: RouteContext = { requestId, log, request, runtime: deps.runtime, user, source, requireNamespace: (ns) => requireNamespace(user, ns) };
+        const result = await actingAs({ actor: user.name, requestId, source, route: spec.name }, () => handler(input, ctx));
+        response =
+          result instanceof FileReply
+            ? new Response(result.body as BodyInit, { status: 200, headers: { "content-type": result.contentType, "content-disposition": `attachment; filename="${result.fileName}"`, "cache-control": "no-store", "x-request-id": requestId } })
+            : result instanceof Reply
+              ? json(result.status, result.body, requestId, result.headers)
+              : json(200, result, requestId);
+      } catch (e) {
+        response = errorResponse(e, requestId, log);
+      }
+      const fields = { method: request.method, path: url.pathname, status: response.status, durationMs: Math.round(performance.now() - started), source };
+      if (response.status >= 500) log.warn("request failed", fields);
+      else if (response.status === 401 || response.status === 403) log.warn("request denied", fields);
+      else log.info("request", fields);
+      return response;
+    };
   };
 }
 
+/** Who is asking, if they may: role enough for the route, and a write from this site only. */
+async function admit(spec: RouteSpec<unknown, unknown, unknown>, request: Request, deps: RouteDeps): Promise<Principal> {
+  const write = !READS.has(request.method);
+  if (write) refuseCrossSite(request);
+  const access = spec.access ?? (write ? "operate" : "read");
+  const user = await deps.authenticate(request).catch((e: unknown) => {
+    // A public route (sign-in) works with a stale cookie; elsewhere the reason is the answer.
+    if (access === "public" && isDomainError(e) && e.code === "unauthorized") return null;
+    throw e;
+  });
+  if (!user) {
+    if (access === "public") return NOBODY;
+    throw new UnauthorizedError();
+  }
+  if (!allows(user, access)) throw new ForbiddenError(`${user.name} is a${user.role === "admin" ? "n" : ""} ${user.role}; ${spec.name} needs the ${access === "admin" ? "admin" : access === "operate" ? "operator" : "viewer"} role`);
+  if (write && user.csrf !== undefined && request.headers.get("x-csrf-token") !== user.csrf) throw new ForbiddenError("missing or wrong X-CSRF-Token header (send the value of the sextant_csrf cookie)");
+  if (write && access !== "public" && user.namespaces !== null && spec.scope !== "namespaced") throw new ForbiddenError(`${user.name} is limited to namespaces ${user.namespaces.join(", ") || "(none)"}; ${spec.name} changes more than one namespace`);
+  return user;
+}
+
+/** A browser sends Origin (and Sec-Fetch-Site) with every write: one from another site is refused. */
+function refuseCrossSite(request: Request): void {
+  const site = request.headers.get("sec-fetch-site");
+  if (site && site !== "same-origin" && site !== "none") throw new ForbiddenError(`cross-site request refused (Sec-Fetch-Site: ${site})`);
+  const origin = request.headers.get("origin");
+  if (origin === null) return;
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
+  let from: string;
+  try {
+    from = new URL(origin).host;
+  } catch {
+    from = origin;
+  }
+  if (from !== host) throw new ForbiddenError(`cross-origin request refused (Origin ${origin.slice(0, 100)} is not ${host})`);
+}
+
+function sourceOf(request: Request): string {
+  const fwd = request.headers.get("x-forwarded-for");
+  const first = fwd?.split(",")[0]?.trim() ?? "";
+  return /^[0-9A-Fa-f:.]{2,64}$/.test(first) ? first : "";
+}
+
 function errorResponse(e: unknown, requestId: string, log: Logger): Response {
-  if (isDomainError(e)) return json(STATUS[e.code], errorBody(e, requestId), requestId);
+  if (isDomainError(e)) {
+    const wait = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
+    return json(STATUS[e.code], errorBody(e, requestId), requestId, wait ? { "retry-after": String(wait) } : {});
+  }
   // Anything else is a bug: log it in full, answer without internals.
   log.error("unhandled error", { error: e instanceof Error ? e : describeError(e) });
   return json(500, { error: { code: "internal", message: `internal error; see the server log for request ${requestId}` }, requestId }, requestId);
@@ -131,12 +214,11 @@ function errorBody(e: DomainError, requestId: string): ErrorBody {
   return { error: { code: e.code, message: e.message, ...(e.issues.length ? { issues: e.issues } : {}) }, requestId };
 }
 
-function json(status: number, body: unknown, requestId: string, headers: Record<string, string> = {}): Response {
+function json(status: number, body: unknown, requestId: string, extra: Record<string, string | string[]> = {}): Response {
   const text = JSON.stringify(body ?? null, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-  return new Response(text, {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": requestId, ...headers },
-  });
+  const headers = new Headers({ "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": requestId });
+  for (const [k, v] of Object.entries(extra)) for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+  return new Response(text, { status, headers });
 }
 
 function requestIdFrom(request: Request): string {

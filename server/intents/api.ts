@@ -3,6 +3,7 @@ import { INT4_MAX, bodyInt, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
 import { INTENT_KINDS, intentDraftSchema } from "./schemas";
 import { proxylessClients } from "../xds/status";
+import { getIntent } from "../store/intents";
 import type { Runtime } from "../runtime";
 import { type ClientsOf, applyIntent, diffRevisions, intentHistory, listIntentViews, objectsInForce, previewIntent, rollbackIntent } from "./service";
 
@@ -28,12 +29,6 @@ export const intentIdParams = z.strictObject({ id: z.uuid({ error: "must be an i
 export const diffQuery = z.strictObject({ from: queryInt(1, INT4_MAX, "a revision number"), to: queryInt(1, INT4_MAX, "a revision number") });
 export const rollbackBody = z.strictObject({ toRevision: bodyInt(1, INT4_MAX, "a revision number"), expectedRevision: bodyInt(1, INT4_MAX, "the revision you read"), message: z.string().max(500).optional() });
 
-/** Who is making the change: the x-sextant-user header until sign-in exists (it will come from the session). */
-export function authorOf(ctx: RouteContext): string {
-  const h = ctx.request.headers.get("x-sextant-user");
-  return h && /^[\w.@+-]{1,128}$/.test(h) ? h : "anonymous";
-}
-
 function clientsOf(rt: Runtime): ClientsOf {
   const byHost = rt.xds ? proxylessClients(rt.xds.dataplane.proxies()) : new Map<string, string[]>();
   return (hostname) => byHost.get(hostname) ?? [];
@@ -50,8 +45,9 @@ export async function servePreview(ctx: RouteContext, b: z.infer<typeof previewB
 }
 
 export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>) {
+  ctx.requireNamespace(b.intent.namespace);
   const rt = await ctx.runtime();
-  const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
+  const { intent, preview } = await applyIntent(rt.store.get().prisma, rt.registry.snapshot(), b.intent, { expectedRevision: b.expectedRevision, author: ctx.user.name, message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule(); // proxies get the change with the next (debounced) snapshot
   rt.kube?.autoApply?.trigger(); // and the cluster, where its namespace asks for auto-apply
   rt.gitops?.trigger(); // and Git targets with auto-export
@@ -70,7 +66,8 @@ export async function serveDiff(ctx: RouteContext, p: z.infer<typeof intentIdPar
 
 export async function serveRollback(ctx: RouteContext, p: z.infer<typeof intentIdParams>, b: z.infer<typeof rollbackBody>) {
   const rt = await ctx.runtime();
-  const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message, clients: clientsOf(rt) });
+  ctx.requireNamespace((await getIntent(rt.store.get().prisma, p.id)).namespace);
+  const { intent, preview } = await rollbackIntent(rt.store.get().prisma, rt.registry.snapshot(), p.id, b.toRevision, { expectedRevision: b.expectedRevision, author: ctx.user.name, message: b.message, clients: clientsOf(rt) });
   rt.xds?.controller.schedule();
   rt.kube?.autoApply?.trigger();
   rt.gitops?.trigger();

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { InvalidError, UnavailableError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
-import { authorOf, generatedObjects } from "../intents/api";
+import { generatedObjects } from "../intents/api";
+import { audited } from "../store/audit";
 import { applyIntent } from "../intents/service";
 import { listIntents } from "../store/intents";
 import { autoApplyNamespaces, setAutoApply } from "../store/settings";
@@ -63,11 +64,15 @@ export async function serveApplyCluster(ctx: RouteContext, b: z.infer<typeof app
   const rt = await ctx.runtime();
   const client = clusterOf(rt);
   const { desired, namespaces } = await desiredIn(rt, b.namespaces);
+  for (const ns of namespaces) ctx.requireNamespace(ns);
   try {
     const { plan, results } = await executeApply(client, desired, { namespaces, force: b.force ?? false, fingerprint: b.fingerprint });
     const summary = { at: new Date().toISOString(), applied: results.filter((r) => r.outcome === "applied").length, pruned: results.filter((r) => r.outcome === "pruned").length, failed: results.filter((r) => r.outcome === "failed" || r.outcome === "refused").length };
     rt.kube!.lastApply = summary;
     ctx.log.info("applied to the cluster", { ...summary, force: plan.force });
+    // A change made in the cluster, not in the database: its entry is written once the cluster answered.
+    const changed = results.filter((r) => r.outcome === "applied" || r.outcome === "pruned");
+    if (changed.length) await rt.store.get().prisma.$transaction((tx) => audited(tx, { action: "cluster.apply", resource: `namespaces ${namespaces.join(", ")}`, details: { force: plan.force, results: changed } }));
     return { fingerprint: plan.fingerprint, results, summary };
   } catch (e) {
     if (e instanceof StalePlanError) return new Reply(409, { error: { code: "conflict", message: e.message, issues: [] }, requestId: ctx.requestId, plan: e.plan });
@@ -92,6 +97,7 @@ export async function serveClusterObjects(ctx: RouteContext) {
 
 /** POST /api/cluster/adopt: the live object (edited in the cluster) becomes a new revision of its intent. */
 export async function serveAdopt(ctx: RouteContext, b: z.infer<typeof objectRef>) {
+  ctx.requireNamespace(b.namespace);
   const rt = await ctx.runtime();
   const client = clusterOf(rt);
   const live = await client.request<KubeObject>({ path: objectPath(kindInfo(b.kind), b.namespace, b.name) }).catch((e: unknown) => {
@@ -101,7 +107,7 @@ export async function serveAdopt(ctx: RouteContext, b: z.infer<typeof objectRef>
   if (!r.ok) throw new InvalidError(`${b.kind} ${b.namespace}/${b.name} cannot be adopted: ${r.reason}`);
   const db = rt.store.get().prisma;
   const current = (await listIntents(db, { namespace: r.draft.namespace, target: r.draft.target, kind: r.draft.kind }))[0];
-  const { intent } = await applyIntent(db, rt.registry.snapshot(), r.draft, { expectedRevision: current?.revision ?? 0, author: authorOf(ctx), message: `adopted from the cluster (${b.kind} ${b.namespace}/${b.name} as edited there)`, clients: () => [] });
+  const { intent } = await applyIntent(db, rt.registry.snapshot(), r.draft, { expectedRevision: current?.revision ?? 0, author: ctx.user.name, message: `adopted from the cluster (${b.kind} ${b.namespace}/${b.name} as edited there)`, clients: () => [] });
   rt.xds?.controller.schedule();
   return { intent };
 }
@@ -110,7 +116,7 @@ export async function serveAdopt(ctx: RouteContext, b: z.infer<typeof objectRef>
 export async function serveImportLimiters(ctx: RouteContext) {
   const rt = await ctx.runtime();
   const client = clusterOf(rt);
-  return importSmartLimiters(client, rt.store.get().prisma, rt.config.kube?.namespaces, authorOf(ctx), (l) => rt.limiters.evaluateOne(l));
+  return importSmartLimiters(client, rt.store.get().prisma, rt.config.kube?.namespaces, ctx.user.name, (l) => rt.limiters.evaluateOne(l));
 }
 
 export const settingsBody = z.strictObject({
@@ -122,7 +128,7 @@ export const settingsBody = z.strictObject({
 export async function serveClusterSettings(ctx: RouteContext, b: z.infer<typeof settingsBody>) {
   const rt = await ctx.runtime();
   clusterOf(rt);
-  await setAutoApply(rt.store.get().prisma, b.namespace, b.autoApply, authorOf(ctx));
+  await setAutoApply(rt.store.get().prisma, b.namespace, b.autoApply, ctx.user.name);
   ctx.log.info("auto-apply changed", { namespace: b.namespace, autoApply: b.autoApply });
   if (b.autoApply) rt.kube!.autoApply?.trigger();
   return { namespace: b.namespace, autoApply: b.autoApply };

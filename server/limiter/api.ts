@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { authorOf } from "../intents/api";
 import { INT4_MAX, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
 import { applyLimiter, exportYaml, getLimiter, limiterRecords, previewLimiter, readLimiterNoting, removeLimiter } from "./service";
@@ -81,7 +80,8 @@ export async function servePreviewLimiter(ctx: RouteContext, b: z.infer<typeof p
 export async function serveApplyLimiter(ctx: RouteContext, b: z.infer<typeof applyLimiterBody>) {
   const rt = await ctx.runtime();
   const { limiter: l, notes } = readLimiterNoting(b);
-  const stored = await applyLimiter(rt.store.get().prisma, l, { expectedRevision: b.expectedRevision, author: authorOf(ctx), message: b.message });
+  ctx.requireNamespace(l.metadata.namespace);
+  const stored = await applyLimiter(rt.store.get().prisma, l, { expectedRevision: b.expectedRevision, author: ctx.user.name, message: b.message });
   // Evaluated now (this limiter alone), not at the next tick: the operator sees the status and EnvoyFilters at once.
   await rt.limiters.evaluateOne(stored);
   const s = rt.limiters.status().find((x) => x.id === stored.id);
@@ -97,6 +97,7 @@ export async function serveGetLimiter(ctx: RouteContext, p: z.infer<typeof limit
 
 export async function serveDeleteLimiter(ctx: RouteContext, p: z.infer<typeof limiterIdParams>, q: z.infer<typeof deleteLimiterQuery>) {
   const rt = await ctx.runtime();
+  ctx.requireNamespace((await getLimiter(rt.store.get().prisma, p.id)).limiter.metadata.namespace);
   await removeLimiter(rt.store.get().prisma, p.id, q.expectedRevision);
   await rt.limiters.forget(p.id);
   return { deleted: p.id };

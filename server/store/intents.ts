@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from "../errors";
+import { audited } from "./audit";
 import type { PrismaClient } from "./generated/client.ts";
 import { Prisma } from "./generated/client.ts";
 
@@ -48,6 +49,9 @@ function toRevision(r: { number: number; spec: unknown; rendered: unknown; autho
   return { number: r.number, spec: r.spec, rendered: r.rendered ?? null, author: r.author, message: r.message, createdAt: r.createdAt };
 }
 
+/** Limiters are stored as intents of kind "smartlimiter"; the audit names them as operators do. */
+const noun = (kind: string) => (kind === "smartlimiter" ? "limiter" : "intent");
+
 function describeTarget(t: IntentTarget): string {
   return `${t.kind} intent for ${t.namespace}/${t.target}`;
 }
@@ -60,6 +64,7 @@ export async function createIntent(db: Db, target: IntentTarget, first: WriteRev
       const rev = await tx.intentRevision.create({
         data: { intentId: intent.id, number: 1, spec: specJson(first.spec), rendered: toJson(first.rendered), author: first.author, message: first.message ?? "" },
       });
+      await audited(tx, { action: `${noun(target.kind)}.create`, resource: `${target.kind} ${target.namespace}/${target.target} r1`, after: first.spec, details: { message: first.message ?? "" } });
       return { ...intent, current: toRevision(rev) };
     });
   } catch (e) {
@@ -92,6 +97,8 @@ export async function reviseIntent(db: Db, id: string, expectedRevision: number,
       data: { intentId: id, number: expectedRevision + 1, spec: specJson(next.spec), rendered: toJson(next.rendered), author: next.author, message: next.message ?? "" },
     });
     const intent = await tx.intent.findUniqueOrThrow({ where: { id } });
+    const before = await tx.intentRevision.findUnique({ where: { intentId_number: { intentId: id, number: expectedRevision } }, select: { spec: true } });
+    await audited(tx, { action: `${noun(intent.kind)}.revise`, resource: `${intent.kind} ${intent.namespace}/${intent.target} r${rev.number}`, before: before?.spec ?? null, after: next.spec, details: { message: next.message ?? "" } });
     return { ...intent, current: toRevision(rev) };
   });
 }
@@ -163,7 +170,13 @@ export async function getRevision(db: Db, id: string, number: number): Promise<R
 
 /** Deletes an intent and its history, if it is still at the revision the caller read. */
 export async function deleteIntent(db: Db, id: string, expectedRevision: number): Promise<void> {
-  const gone = await db.intent.deleteMany({ where: { id, revision: expectedRevision } });
+  const gone = await db.$transaction(async (tx) => {
+    const was = await tx.intent.findUnique({ where: { id } });
+    const spec = was ? await tx.intentRevision.findUnique({ where: { intentId_number: { intentId: id, number: was.revision } }, select: { spec: true } }) : null;
+    const n = await tx.intent.deleteMany({ where: { id, revision: expectedRevision } });
+    if (n.count === 1 && was) await audited(tx, { action: `${noun(was.kind)}.delete`, resource: `${was.kind} ${was.namespace}/${was.target} r${was.revision}`, before: spec?.spec ?? null });
+    return n;
+  });
   if (gone.count === 1) return;
   const now = await db.intent.findUnique({ where: { id }, select: { revision: true } });
   if (!now) throw new NotFoundError(`intent ${id}`);

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 export const GET = route({ name: "intents.list", query: listIntentsQuery }, ({ query }, ctx) => serveListIntents(ctx, query));
 
 /** PUT /api/intents: apply an intent (create with expectedRevision 0, else revise; stale revision -> 409). */
-export const PUT = route({ name: "intents.apply", body: applyBody, maxBodyBytes: INTENT_BODY_LIMIT }, ({ body }, ctx) => serveApply(ctx, body));
+export const PUT = route({ name: "intents.apply", scope: "namespaced", body: applyBody, maxBodyBytes: INTENT_BODY_LIMIT }, ({ body }, ctx) => serveApply(ctx, body));

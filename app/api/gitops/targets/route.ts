@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 export const GET = route({ name: "gitops.targets" }, (_input, ctx) => serveTargets(ctx));
 
 /** POST /api/gitops/targets: add a target (its secret is sealed with SEXTANT_SECRET_KEY). */
-export const POST = route({ name: "gitops.createTarget", body: targetBody }, ({ body }, ctx) => serveCreateTarget(ctx, body));
+export const POST = route({ name: "gitops.createTarget", access: "admin", body: targetBody }, ({ body }, ctx) => serveCreateTarget(ctx, body));

@@ -6,4 +6,4 @@ export const dynamic = "force-dynamic";
 export const GET = route({ name: "limiters.get", params: limiterIdParams }, ({ params }, ctx) => serveGetLimiter(ctx, params));
 
 /** DELETE /api/limiters/:id?expectedRevision=N: remove it (and its history); its EnvoyFilters go at once. */
-export const DELETE = route({ name: "limiters.delete", params: limiterIdParams, query: deleteLimiterQuery }, ({ params, query }, ctx) => serveDeleteLimiter(ctx, params, query));
+export const DELETE = route({ name: "limiters.delete", scope: "namespaced", params: limiterIdParams, query: deleteLimiterQuery }, ({ params, query }, ctx) => serveDeleteLimiter(ctx, params, query));

@@ -1,0 +1,39 @@
+"use client";
+
+import { type FormEvent, useState } from "react";
+import { useSignIn } from "./hooks";
+
+/** Sign in with a local user's name and password. */
+export function SignIn({ setupPending }: { setupPending: boolean }) {
+  const signIn = useSignIn();
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    signIn.mutate({ name, password });
+  };
+  return (
+    <section className="page signin" aria-labelledby="signin-title">
+      <form className="card form-card" aria-labelledby="signin-title" onSubmit={submit}>
+        <h1 id="signin-title">Sign in to Sextant</h1>
+        {setupPending ? <p className="hint">No user exists yet: open the setup link printed in Sextant&apos;s log to create the first admin.</p> : null}
+        <label className="form-field">
+          User name
+          <input name="username" autoComplete="username" required autoFocus value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="form-field">
+          Password
+          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        {signIn.error ? (
+          <p className="alert" role="alert">
+            {signIn.error.message}
+          </p>
+        ) : null}
+        <button type="submit" className="button button-primary" disabled={signIn.isPending}>
+          {signIn.isPending ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </section>
+  );
+}
