@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { listAudit } from "@/server/store/audit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRuntime, startRuntime, stopRuntime } from "@/server/runtime";
 import { TYPE, messageType } from "@/server/xds/protos";
@@ -69,6 +70,9 @@ describe("SmartLimiter API", () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ id, name: "reviews", namespace: "default", revision: 1, author: "anonymous", message: "limit reviews" });
     expect(listed[0].yaml).toContain("kind: SmartLimiter");
+    // Audited with the change, named as a limiter.
+    const [entry] = await listAudit((await getRuntime()).store.get().prisma, { limit: 1 });
+    expect(entry).toMatchObject({ actor: "anonymous", action: "limiter.create", resource: "smart-limiter default/reviews r1" });
     const objs = (await (await objects(new Request("http://x/api/objects"))).json()).objects;
     expect(objs).toContainEqual(expect.objectContaining({ kind: "EnvoyFilter", name: "reviews.default.ratelimit" }));
     // SmartLimiters are not traffic intents: the intents list does not show them.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { namespaceList } from "../mesh/names";
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from "../errors";
 import { queryInt } from "../http/inputs";
 import { FileReply, NOBODY, Reply, type RouteContext } from "../http/route";
@@ -12,7 +13,7 @@ import { CSRF_COOKIE, SESSION_COOKIE } from "./service";
 const userName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "must be 1-64 letters, digits, . _ @ - (starting with a letter or digit)");
 const password = z.string().min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`).max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
 const role = z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` });
-const namespaces = z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a DNS label)").max(63)).max(200, "at most 200 namespaces");
+const namespaces = namespaceList();
 
 export const loginBody = z.strictObject({ name: z.string().min(1, "required").max(64), password: z.string().min(1, "required").max(PASSWORD_MAX) });
 export const setupBody = z.strictObject({ token: z.string().min(1).max(100), name: userName, password });

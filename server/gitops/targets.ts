@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { dnsLabel } from "../mesh/names";
 import { InvalidError, NotFoundError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
 import type { Runtime } from "../runtime";
@@ -15,7 +16,7 @@ import { withGit } from "./service";
 /** Git targets (/api/gitops/targets): configure, preview an export, commit it, read the history. */
 const refName = z.string().min(1).max(200).regex(/^(?!\/|.*\/\/|.*\.\.|.*\.lock$|.*[\s~^:?*[\\])[A-Za-z0-9._/-]+(?<!\/)$/, "must be a Git branch name such as main");
 export const targetBody = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a name of lower-case letters, digits and '-'").max(63),
+  name: dnsLabel("must be a name of lower-case letters, digits and '-'"),
   url: z
     .string()
     .min(1)

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dnsLabel as dnsLabelOf } from "../mesh/names";
 import { INT4_MAX, bodyInt, bodyRevision, queryInt } from "../http/inputs";
 import type { RouteContext } from "../http/route";
 import { INTENT_KINDS, intentDraftSchema } from "./schemas";
@@ -8,7 +9,7 @@ import type { Runtime } from "../runtime";
 import { type ClientsOf, applyIntent, diffRevisions, intentHistory, listIntentViews, objectsInForce, previewIntent, rollbackIntent } from "./service";
 
 /** Input schemas and handlers behind /api/intents and /api/objects. */
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63);
+const dnsLabel = dnsLabelOf("must be a DNS label");
 const revision = bodyRevision;
 
 export const INTENT_BODY_LIMIT = 256 * 1024;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dnsLabel as dnsLabelOf, validRegex } from "../mesh/names";
 
 /**
  * Intent kinds and their specs: what an operator declares about one service.
@@ -21,7 +22,7 @@ export const INTENT_KIND_LABELS: Record<IntentKind, string> = {
   "load-balancer": "Load balancer",
 };
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-'").max(63);
+const dnsLabel = dnsLabelOf();
 export const subsetName = z.string().min(1, "required").max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "must be a subset name (a version label value)");
 
 /** The longest duration accepted (ten years): longer ones overflow Istio's CEL duration() and Envoy's limits. */
@@ -43,14 +44,6 @@ export function durationMs(d: string): number {
 
 export const percentage = z.number({ error: "must be a number" }).min(0, "must be between 0 and 100").max(100, "must be between 0 and 100");
 
-export const validRegex = (s: string) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** One way of matching a string, as Istio's StringMatch. */
 export const stringMatch = z.union(

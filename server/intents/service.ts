@@ -9,7 +9,8 @@ import { validateAgainstCrd } from "../translate/crd";
 import type { RenderedObject } from "../translate/istio";
 import { type ServiceTarget, translateAll, translateHost } from "../translate/translate";
 import { toYaml } from "../translate/yaml";
-import { INTENT_KINDS, type IntentDraft, intentDraftSchema } from "./schemas";
+import type { z } from "zod";
+import { INTENT_KINDS, type IntentDraft, intentDraftSchema, specSchemas } from "./schemas";
 import { type Finding, type ServiceFacts, validateIntent } from "./validate";
 import { smartLimiterSpec } from "../limiter/schema";
 
@@ -163,14 +164,13 @@ function view(r: IntentRecord, findings: Finding[]): IntentView {
   };
 }
 
+/** Every kind the intents store holds, and the schema of its spec (limiters are stored as intents too). */
+const STORED_SPECS: Record<string, z.ZodType> = { ...specSchemas, "smart-limiter": smartLimiterSpec };
+
 /** A stored spec in its schema's key order (the database does not keep key order). */
 function canonicalSpec(kind: string, spec: unknown): unknown {
-  if (kind === "smart-limiter") {
-    const l = smartLimiterSpec.safeParse(spec);
-    return l.success ? l.data : spec;
-  }
-  const parsed = intentDraftSchema.safeParse({ kind, namespace: "x", target: "x", spec });
-  return parsed.success ? parsed.data.spec : spec;
+  const parsed = STORED_SPECS[kind]?.safeParse(spec);
+  return parsed?.success ? parsed.data : spec;
 }
 
 export async function intentHistory(db: Db, id: string) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dnsLabel as dnsLabelOf, objectName } from "../mesh/names";
 import { InvalidError, UnavailableError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
 import { generatedObjects } from "../intents/api";
@@ -17,7 +18,7 @@ import { type Desired, StalePlanError, executeApply, planApply } from "./apply";
 import type { KubeClient } from "./client";
 
 /** Input schemas and handlers behind /api/cluster: the configured cluster, apply preview and apply. */
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a DNS label)").max(63);
+const dnsLabel = dnsLabelOf("must be a namespace name (a DNS label)");
 
 export const planBody = z.strictObject({
   /** Only these namespaces' objects (default: every namespace Sextant generates objects for). */
@@ -83,7 +84,7 @@ export async function serveApplyCluster(ctx: RouteContext, b: z.infer<typeof app
 export const objectRef = z.strictObject({
   kind: z.enum(["VirtualService"], { error: "only a VirtualService can be adopted" }),
   namespace: dnsLabel,
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be an object name").max(253),
+  name: objectName("must be an object name"),
 });
 
 /** GET /api/cluster/objects: Istio objects in the cluster with checks, who manages them and drift. */

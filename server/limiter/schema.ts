@@ -1,7 +1,7 @@
 import YAML from "yaml";
 import { convertLegacySmartLimiter, isLegacySmartLimiter } from "./legacy";
 import { z } from "zod";
-import { validRegex } from "../intents/schemas";
+import { dnsLabel as dnsLabelOf, validRegex } from "../mesh/names";
 import { ExpressionError, parseExpression, variables } from "./expr";
 
 /**
@@ -20,7 +20,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 /** What Envoy's rate limit service can count in (seconds): second, minute, hour, day. */
 export const GLOBAL_FILL_INTERVALS = [1, 60, 3600, 86400] as const;
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-'").max(63);
+const dnsLabel = dnsLabelOf();
 const setName = z.string().regex(/^(_base|[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/, "must be _base or a subset name (a version label value)").max(63);
 
 const expression = (what: string) =>

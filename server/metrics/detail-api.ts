@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { objectName } from "../mesh/names";
 import { NotFoundError } from "../errors";
 import { APP_LABEL, selects } from "../mesh/model";
 import type { Runtime } from "../runtime";
 import { type DetailSubject, detailMetrics } from "./detail";
 
 /** Input schemas and handlers behind /api/services/:namespace/:name/metrics and /api/workloads/:namespace/:name/metrics. */
-const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes name").max(253);
+const k8sName = objectName();
 export const detailParams = z.strictObject({ namespace: k8sName.max(63), name: k8sName });
 const MINUTES = ["5", "10", "30", "60", "180"] as const;
 export const detailQuery = z.strictObject({ minutes: z.enum(MINUTES, { error: `must be one of ${MINUTES.join(", ")}` }).default("10").transform(Number) });

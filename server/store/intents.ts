@@ -49,8 +49,8 @@ function toRevision(r: { number: number; spec: unknown; rendered: unknown; autho
   return { number: r.number, spec: r.spec, rendered: r.rendered ?? null, author: r.author, message: r.message, createdAt: r.createdAt };
 }
 
-/** Limiters are stored as intents of kind "smartlimiter"; the audit names them as operators do. */
-const noun = (kind: string) => (kind === "smartlimiter" ? "limiter" : "intent");
+/** Limiters are stored as intents of kind "smart-limiter"; the audit names them as operators do. */
+const noun = (kind: string) => (kind === "smart-limiter" ? "limiter" : "intent");
 
 function describeTarget(t: IntentTarget): string {
   return `${t.kind} intent for ${t.namespace}/${t.target}`;

@@ -1,5 +1,6 @@
 import { queryInt } from "../../http/inputs";
 import { z } from "zod";
+import { dnsLabel } from "../../mesh/names";
 import type { Runtime } from "../../runtime";
 import { RESPONSE_TIMES } from "./fetch";
 import { fetchLatency, fetchSeries } from "./series";
@@ -7,7 +8,7 @@ import type { Graph } from "./types";
 import { GRAPH_TYPES } from "./types";
 
 /** Input schemas and handlers behind /api/graph and /api/graph/series. */
-const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name").max(63);
+const namespaceName = dnsLabel("must be a Kubernetes namespace name");
 const flag = z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true");
 
 /** "30s", "5m", "1h" -> seconds, between 10 s and 6 h. */
