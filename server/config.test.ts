@@ -116,6 +116,18 @@ describe("configuration", () => {
     expect(e.message).toContain(expected);
   });
 
+  it("xDS: mTLS needs certificate, key and CA together; plaintext only on loopback unless insisted on; the demo's proxies stay off mTLS", () => {
+    const partial = () => loadConfig({ SEXTANT_XDS_TLS_CERT: "/c.pem" });
+    expect(partial).toThrow(/SEXTANT_XDS_TLS_KEY=\(unset\): mTLS for xDS needs the certificate, the key and the CA together/);
+    expect(partial).toThrow(/SEXTANT_XDS_TLS_CA=/);
+    expect(() => loadConfig({ SEXTANT_XDS_HOST: "0.0.0.0" })).toThrow(/SEXTANT_XDS_HOST="0.0.0.0": a plaintext xDS server/);
+    expect(loadConfig({ SEXTANT_XDS_HOST: "0.0.0.0", SEXTANT_XDS_INSECURE: "true" }).xds.tls).toBeUndefined();
+    const tls = loadConfig({ SEXTANT_XDS_HOST: "0.0.0.0", SEXTANT_XDS_TLS_CERT: "/c.pem", SEXTANT_XDS_TLS_KEY: "/k.pem", SEXTANT_XDS_TLS_CA: "/ca.pem" });
+    expect(tls.xds.tls).toEqual({ cert: "/c.pem", key: "/k.pem", ca: "/ca.pem", trustDomain: "cluster.local" });
+    expect(tls.demo.viaXds).toBe(false);
+    expect(() => loadConfig({ SEXTANT_XDS_TLS_CERT: "/c.pem", SEXTANT_XDS_TLS_KEY: "/k.pem", SEXTANT_XDS_TLS_CA: "/ca.pem", SEXTANT_DEMO_XDS: "true" })).toThrow(/SEXTANT_DEMO_XDS="true": the demo mesh's proxies have no client certificates/);
+  });
+
   it("reports every bad variable at once", () => {
     const err = (() => {
       try {

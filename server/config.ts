@@ -77,7 +77,18 @@ export const configSchema = z.object({
     .min(0, "must be between 0 and 1000 requests per second")
     .max(1000, "must be between 0 and 1000 requests per second")
     .default(10),
-  SEXTANT_DEMO_XDS: bool(true),
+  /** Unset: on, unless the xDS server requires client certificates (the demo's proxies have none). */
+  SEXTANT_DEMO_XDS: z
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: "must be one of true, false, 1, 0, yes, no, on, off" })
+    .transform((v) => ["true", "1", "yes", "on"].includes(v))
+    .optional(),
+  /** PEM files: the xDS server's certificate and key, and the CA that signs proxies' certificates (mTLS). */
+  SEXTANT_XDS_TLS_CERT: z.string().trim().min(1).optional(),
+  SEXTANT_XDS_TLS_KEY: z.string().trim().min(1).optional(),
+  SEXTANT_XDS_TLS_CA: z.string().trim().min(1).optional(),
+  SEXTANT_XDS_TRUST_DOMAIN: z.string().trim().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a trust domain such as cluster.local").default("cluster.local"),
+  /** Plaintext xDS on an address other than loopback: only when insisted on. */
+  SEXTANT_XDS_INSECURE: bool(false),
   SEXTANT_DATAPLANE: z.enum(["worker", "inline"], { error: "must be worker or inline" }).default("worker"),
   SEXTANT_XDS_HOST: z.string().trim().min(1, "must not be empty").default("127.0.0.1"),
   SEXTANT_XDS_PORT: port(15010),
@@ -149,7 +160,8 @@ export interface Config {
   gitops: { secretKey: string | undefined; author: { name: string; email: string } };
   /** Who may do what: `mode` undefined means decided at start from where Sextant listens (server/auth/policy.ts). */
   auth: { mode: "anonymous" | "local" | undefined; adminPassword: string | undefined; sessionIdleMs: number; sessionMaxMs: number };
-  xds: { host: string; port: number; debounceMs: number };
+  /** `tls`: file paths of the server's certificate, key and the proxies' CA; proxies then need certificates (mTLS). */
+  xds: { host: string; port: number; debounceMs: number; tls: { cert: string; key: string; ca: string; trustDomain: string } | undefined };
   /** Where the xDS server and the demo mesh run: their own thread (default) or the console's. */
   dataplane: "worker" | "inline";
   graph: { cacheSeconds: number; healthRules: HealthRule[] };
@@ -194,6 +206,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const c = parsed.data;
+  const tlsVars = { SEXTANT_XDS_TLS_CERT: c.SEXTANT_XDS_TLS_CERT, SEXTANT_XDS_TLS_KEY: c.SEXTANT_XDS_TLS_KEY, SEXTANT_XDS_TLS_CA: c.SEXTANT_XDS_TLS_CA };
+  const tlsSet = Object.entries(tlsVars).filter(([, v]) => v);
+  const problems: { variable: string; message: string; value: string | undefined }[] = [];
+  if (tlsSet.length > 0 && tlsSet.length < 3) for (const [k, v] of Object.entries(tlsVars)) if (!v) problems.push({ variable: k, message: "mTLS for xDS needs the certificate, the key and the CA together", value: v });
+  const tls = tlsSet.length === 3 ? { cert: c.SEXTANT_XDS_TLS_CERT!, key: c.SEXTANT_XDS_TLS_KEY!, ca: c.SEXTANT_XDS_TLS_CA!, trustDomain: c.SEXTANT_XDS_TRUST_DOMAIN } : undefined;
+  if (tls && c.SEXTANT_DEMO_XDS === true) problems.push({ variable: "SEXTANT_DEMO_XDS", message: "the demo mesh's proxies have no client certificates: with SEXTANT_XDS_TLS_* set, leave it unset or false", value: input.SEXTANT_DEMO_XDS });
+  const loopback = /^(127(\.\d{1,3}){3}|localhost|::1)$/.test(c.SEXTANT_XDS_HOST);
+  if (!tls && !loopback && !c.SEXTANT_XDS_INSECURE)
+    problems.push({ variable: "SEXTANT_XDS_HOST", message: "a plaintext xDS server lets anyone who reaches it read every proxy's configuration: set SEXTANT_XDS_TLS_CERT, _KEY and _CA (mTLS), listen on loopback, or SEXTANT_XDS_INSECURE=true to insist", value: input.SEXTANT_XDS_HOST });
+  if (problems.length) throw new ConfigError(problems);
   const inCluster = Boolean(c.KUBERNETES_SERVICE_HOST);
   const clusterSet = c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (Boolean(c.KUBECONFIG) || inCluster));
   const kube = clusterSet
@@ -211,9 +233,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsPort: c.SEXTANT_DEMO_METRICS_PORT,
       requestsPerSecond: c.SEXTANT_DEMO_RPS,
       ratingsErrorRate: c.SEXTANT_DEMO_RATINGS_ERROR_RATE,
-      viaXds: c.SEXTANT_DEMO_XDS,
+      viaXds: c.SEXTANT_DEMO_XDS ?? !tls,
     },
-    xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS },
+    xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS, tls },
     dataplane: c.SEXTANT_DATAPLANE,
     gitops: { secretKey: c.SEXTANT_SECRET_KEY, author: { name: c.SEXTANT_GIT_AUTHOR.replace(/ <.*$/, ""), email: /<(.*)>/.exec(c.SEXTANT_GIT_AUTHOR)![1]! } },
     auth: { mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000 },

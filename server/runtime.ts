@@ -1,5 +1,7 @@
 import { re2Check } from "./intents/re2";
-import { type Config, loadConfig } from "./config";
+import fs from "node:fs";
+import { type Config, ConfigError, loadConfig } from "./config";
+import type { XdsTls } from "./xds/server";
 import { type DataplaneHandle, startDataplane } from "./dataplane/host";
 import type { Reading } from "./dataplane/dataplane";
 import { describeError } from "./errors";
@@ -98,7 +100,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     store.start(),
     startDataplane(
       {
-        xds: { host: config.xds.host, port: config.xds.port },
+        xds: { host: config.xds.host, port: config.xds.port, ...(config.xds.tls ? { tls: readXdsTls(config.xds.tls) } : {}) },
         ...(config.demo.enabled ? { demo: { host: config.demo.host, metricsPort: config.demo.metricsPort, requestsPerSecond: config.demo.requestsPerSecond, ratingsErrorRate: config.demo.ratingsErrorRate, viaXds: config.demo.viaXds } } : {}),
       },
       registry,
@@ -279,6 +281,20 @@ async function startXds(config: Config, registry: MemoryRegistry, store: StoreSu
   await controller.start();
   log.info("xDS server listening", { address: `${config.xds.host}:${port}`, thread: dataplane.mode });
   return { controller, port, dataplane };
+}
+
+/** The PEM files of the xDS server's mTLS; a file that cannot be read stops start-up naming its variable. */
+function readXdsTls(t: NonNullable<Config["xds"]["tls"]>): XdsTls {
+  const read = (variable: string, file: string) => {
+    try {
+      const text = fs.readFileSync(file, "utf8");
+      if (!text.includes("-----BEGIN ")) throw new Error("not a PEM file");
+      return text;
+    } catch (e) {
+      throw new ConfigError([{ variable, message: `cannot read it: ${describeError(e)}`, value: file }]);
+    }
+  };
+  return { cert: read("SEXTANT_XDS_TLS_CERT", t.cert), key: read("SEXTANT_XDS_TLS_KEY", t.key), ca: read("SEXTANT_XDS_TLS_CA", t.ca), trustDomain: t.trustDomain };
 }
 
 /** Stops the runtime if one is running (tests and shutdown). */

@@ -4,7 +4,7 @@ import { setDemoXdsServer, setOutboundMode } from "../demo/outbound";
 import { describeError } from "../errors";
 import type { Logger } from "../log";
 import { MemoryRegistry } from "../mesh/registry";
-import { AdsServer, type ProxyConnection } from "../xds/server";
+import { AdsServer, type ProxyConnection, type XdsTls } from "../xds/server";
 import { type BuildInput, type BuildResult, SnapshotPublisher } from "../xds/publisher";
 import { type Snapshot, type TypeUrl, resourcesFor } from "../xds/snapshot";
 import type { ClientKind } from "../xds/clients";
@@ -20,7 +20,7 @@ import type { ClientKind } from "../xds/clients";
  * limits) and reads proxy status, config dumps and demo telemetry.
  */
 export interface DataplaneOptions {
-  xds?: { host: string; port: number };
+  xds?: { host: string; port: number; tls?: XdsTls };
   demo?: { host: string; metricsPort: number; requestsPerSecond: number; ratingsErrorRate: number; viaXds: boolean };
 }
 
@@ -55,7 +55,8 @@ export class Dataplane {
       this.demo = demo;
       this.metricsUrl = demo.metricsUrl;
       // Each workload's sidecar takes its inbound listener (and the rate limits on it) from this xDS server.
-      if (this.xdsPort !== undefined) demo.connectSidecars({ host: this.opts.xds!.host === "0.0.0.0" || this.opts.xds!.host === "::" ? "127.0.0.1" : this.opts.xds!.host, port: this.xdsPort });
+      // (Not under mTLS: the demo's sidecars have no certificates.)
+      if (this.xdsPort !== undefined && !this.opts.xds?.tls) demo.connectSidecars({ host: this.opts.xds!.host === "0.0.0.0" || this.opts.xds!.host === "::" ? "127.0.0.1" : this.opts.xds!.host, port: this.xdsPort });
     }
   }
 
@@ -63,7 +64,7 @@ export class Dataplane {
     if (!this.opts.xds) return;
     const ads = new AdsServer(this.log.child({ component: "xds" }), this.onProxiesChanged);
     try {
-      this.xdsPort = await ads.listen(this.opts.xds.host, this.opts.xds.port);
+      this.xdsPort = await ads.listen(this.opts.xds.host, this.opts.xds.port, this.opts.xds.tls);
       this.ads = ads;
     } catch (e) {
       this.log.error("the xDS server could not start", { host: this.opts.xds.host, port: this.opts.xds.port, error: describeError(e) });

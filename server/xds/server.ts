@@ -4,6 +4,7 @@ import type { Logger } from "../log";
 import { includeDirs } from "./protos";
 import { type ClientKind, type NodeInfo, clientKind } from "./clients";
 import { nodeProxyKey } from "./node";
+import { refuseNode, spiffeFromSan } from "./identity";
 import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES, resourcesFor } from "./snapshot";
 
 /**
@@ -115,6 +116,7 @@ export function ads(): grpc.ServiceDefinition {
 
 export class AdsServer {
   private server: grpc.Server | undefined;
+  private tls: XdsTls | undefined;
   private snapshot: Snapshot | undefined;
   private readonly streams = new Map<number, StreamState>();
   private nextStream = 1;
@@ -163,15 +165,20 @@ export class AdsServer {
     return pushes;
   }
 
-  async listen(host: string, port: number): Promise<number> {
+  /**
+   * `tls`: serve over TLS and require a client certificate signed by `ca` (mTLS); each stream's node
+   * must then be in the namespace of its certificate's SPIFFE identity (identity.ts).
+   */
+  async listen(host: string, port: number, tls?: XdsTls): Promise<number> {
     const server = new grpc.Server();
     const def = ads();
     server.addService(def, {
       StreamAggregatedResources: (call: Stream) => this.onStream(call),
       DeltaAggregatedResources: (call: Stream) => this.onStream(call, true),
     });
-    const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, tls ? grpc.ServerCredentials.createSsl(Buffer.from(tls.ca), [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }], true) : grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     this.server = server;
+    this.tls = tls;
     return bound;
   }
 
@@ -232,7 +239,7 @@ export class AdsServer {
         this.log.warn("bad xDS request", { node: st.nodeId, error: e instanceof Error ? e.message : String(e) });
         this.streams.delete(st.id);
         // grpc-js turns a server stream's "error" event into the call's status (destroy() would skip it).
-        call.emit("error", Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: e instanceof SubscriptionLimitError ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INVALID_ARGUMENT }));
+        call.emit("error", Object.assign(new Error(e instanceof Error ? e.message : String(e)), { code: e instanceof SubscriptionLimitError ? grpc.status.RESOURCE_EXHAUSTED : e instanceof PermissionError ? grpc.status.PERMISSION_DENIED : grpc.status.INVALID_ARGUMENT }));
       }
     });
   }
@@ -245,6 +252,11 @@ export class AdsServer {
   private identify(st: StreamState, req: { node?: NodeInfo & { cluster?: string }; type_url?: string }): TypeUrl | undefined {
     if (!st.nodeId) {
       if (!req.node?.id) throw new Error("the first request on a stream must carry node.id");
+      if (this.tls) {
+        const peer = st.call.getAuthContext?.().sslPeerCertificate;
+        const why = refuseNode(req.node.id, spiffeFromSan(peer?.subjectaltname), this.tls.trustDomain);
+        if (why) throw new PermissionError(why);
+      }
       st.nodeId = req.node.id;
       st.cluster = req.node.cluster ?? "";
       st.client = clientKind(req.node);
@@ -432,6 +444,17 @@ export class AdsServer {
 
 /** The most names a stream may subscribe to per type (a mesh's worth; 800k names had stalled the process). */
 export const MAX_NAMES = 20_000;
+
+/** The ADS server's own certificate and key, and the CA its clients' certificates must chain to (PEM). */
+export interface XdsTls {
+  cert: string;
+  key: string;
+  ca: string;
+  /** When set, a client certificate's SPIFFE trust domain must be this one. */
+  trustDomain?: string;
+}
+
+class PermissionError extends Error {}
 
 class SubscriptionLimitError extends Error {
   constructor(type: string, n: number) {
