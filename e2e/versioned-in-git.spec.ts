@@ -20,7 +20,8 @@ async function dragV1AndApply(page: Page, to: number): Promise<number> {
   const slider = page.getByLabel("Weight of v1");
   await slider.scrollIntoViewIfNeeded();
   const box = (await slider.boundingBox())!;
-  await page.mouse.move(box.x + box.width * (before / 100), box.y + box.height / 2);
+  // Press on the thumb (kept off the track's very ends, which are outside the input's box).
+  await page.mouse.move(box.x + box.width * Math.min(0.98, Math.max(0.02, before / 100)), box.y + box.height / 2);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 8 });
   await page.mouse.up();
