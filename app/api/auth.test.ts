@@ -233,4 +233,27 @@ describe("sign-in, roles and tokens on every route", () => {
     expect(after.status).toBe(401);
     expect((await after.json()).error.message).toContain("revoked");
   });
+
+  it("a session survives a restart (sessions are stored), and ends when its user is disabled", async () => {
+    const { POST: login } = await import("./auth/login/route");
+    const { GET: me } = await import("./auth/me/route");
+    const res = await login(json("POST", "/api/auth/login", { name: "lena", password: PASSWORD }, { "x-forwarded-for": "10.7.0.1" }));
+    expect(res.status).toBe(200);
+    const cookie = `sextant_session=${/sextant_session=([^;]+)/.exec(res.headers.getSetCookie().join("\n"))![1]}`;
+    await stopRuntime();
+    await startRuntime({ SEXTANT_DATA_DIR: dir, SEXTANT_XDS_PORT: "0", SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_LOG_LEVEL: "error", SEXTANT_AUTH: "local", SEXTANT_ADMIN_PASSWORD: PASSWORD });
+    const who = async () => (await (await me(new Request("http://sextant.test/api/auth/me", { headers: { cookie } }))).json()).user;
+    expect(await who()).toMatchObject({ name: "lena", role: "operator", namespaces: ["default"] });
+    const { PUT: update } = await import("./users/[id]/route");
+    const db = (await getRuntime()).store.get().prisma;
+    const lena = await db.user.findUniqueOrThrow({ where: { name: "lena" } });
+    const off = await update(json("PUT", `/api/users/${lena.id}`, { disabled: true }, { authorization: `Bearer ${bearer.admin}` }), { params: Promise.resolve({ id: lena.id }) });
+    expect(off.status).toBe(200);
+    expect(await who()).toBeNull();
+    // The last admin cannot be demoted (nobody could manage users after).
+    const admin = await db.user.findUniqueOrThrow({ where: { name: "admin" } });
+    const demote = await update(json("PUT", `/api/users/${admin.id}`, { role: "viewer" }, { authorization: `Bearer ${bearer.admin}` }), { params: Promise.resolve({ id: admin.id }) });
+    expect(demote.status).toBe(409);
+    expect((await demote.json()).error.message).toContain("last admin");
+  }, 60_000);
 });

@@ -5,10 +5,13 @@ import { ApplyPanel } from "./ApplyPanel";
 import { AutoApply } from "./AutoApply";
 import { ImportLimiters } from "./ImportLimiters";
 import { useCluster } from "./hooks";
+import { useCan } from "../auth/hooks";
 
 /** The configured Kubernetes cluster: connection, each informer's state, and apply with a dry-run diff. */
 export function ClusterView() {
   const q = useCluster();
+  const canOperate = useCan("operate");
+  const isAdmin = useCan("admin");
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page-header">
@@ -57,9 +60,10 @@ export function ClusterView() {
             )}
             {q.data.lastApply && <p className="muted small">Last apply {new Date(q.data.lastApply.at).toLocaleString()}: {q.data.lastApply.applied} applied, {q.data.lastApply.pruned} pruned, {q.data.lastApply.failed} not applied.</p>}
           </div>
-          {!q.data.error && <ApplyPanel context={q.data.context ?? "?"} />}
-          {!q.data.error && <AutoApply context={q.data.context ?? "?"} namespaces={q.data.meshNamespaces} on={q.data.autoApply.namespaces} />}
-          {!q.data.error && <ImportLimiters />}
+          {!q.data.error && canOperate && <ApplyPanel context={q.data.context ?? "?"} />}
+          {!q.data.error && isAdmin && <AutoApply context={q.data.context ?? "?"} namespaces={q.data.meshNamespaces} on={q.data.autoApply.namespaces} />}
+          {!q.data.error && canOperate && <ImportLimiters />}
+          {!q.data.error && !canOperate && <p className="notice">Read only: applying to the cluster needs the operator role for every namespace.</p>}
         </>
       )}
     </section>

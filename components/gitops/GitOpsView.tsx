@@ -7,6 +7,7 @@ import { LoadError, Loading } from "../QueryStates";
 import { AddTarget } from "./AddTarget";
 import { CompareArchive } from "./Compare";
 import { TargetCard } from "./TargetCard";
+import { useCan } from "../auth/hooks";
 import { useTargets } from "./hooks";
 
 type Export = { files: { path: string; text: string }[] };
@@ -19,6 +20,7 @@ export function GitOpsView() {
   const q = useQuery({ queryKey: queryKeys.gitopsExport(), queryFn: ({ signal }) => getJson<Export>("/api/gitops/export", signal), refetchInterval: 15_000 });
   const [open, setOpen] = useState<string | null>(null);
   const targets = useTargets();
+  const isAdmin = useCan("admin");
   const files = q.data?.files ?? [];
   return (
     <section className="page" aria-labelledby="page-title">
@@ -37,7 +39,7 @@ export function GitOpsView() {
         <>
           {targets.data.targets.length === 0 && <p className="muted">No Git target yet: add the repository Argo CD or Flux reads.</p>}
           {targets.data.targets.map((t) => <TargetCard key={t.id} t={t} />)}
-          <AddTarget secretsEnabled={targets.data.secretsEnabled} />
+          {isAdmin ? <AddTarget secretsEnabled={targets.data.secretsEnabled} /> : <p className="muted">Only admins add Git targets.</p>}
           <CompareArchive />
         </>
       )}

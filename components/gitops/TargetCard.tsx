@@ -5,6 +5,7 @@ import { ApiError } from "../api";
 import { ConfirmDialog } from "../traffic/ConfirmDialog";
 import { YamlDiff } from "../traffic/YamlDiff";
 import { ComparisonList, useCompareTarget } from "./Compare";
+import { useCan } from "../auth/hooks";
 import { type Target, useAutoExport, useCommitExport, useExportHistory, usePreviewExport, useRemoveTarget } from "./hooks";
 
 /** One Git target: review the export against its branch, commit it, see what was exported before. */
@@ -16,6 +17,8 @@ export function TargetCard({ t }: { t: Target }) {
   const auto = useAutoExport(t.id);
   const compare = useCompareTarget(t.id);
   const [confirming, setConfirming] = useState(false);
+  const canCommit = useCan("operate");
+  const isAdmin = useCan("admin");
   const p = preview.data;
   const run = () => {
     setConfirming(false);
@@ -34,16 +37,16 @@ export function TargetCard({ t }: { t: Target }) {
         </h3>
         <span className="badge badge-muted">{t.mode === "branch" ? "a branch per change" : "commit to the branch"}</span>
         <button type="button" className="button" onClick={() => preview.mutate()} disabled={preview.isPending || commit.isPending}>{preview.isPending ? "Comparing…" : "Preview export"}</button>
-        {p && p.changes.length > 0 && (
+        {p && p.changes.length > 0 && canCommit && (
           <button type="button" className="button button-primary" onClick={() => setConfirming(true)} disabled={commit.isPending}>
             {commit.isPending ? "Committing…" : `Commit ${p.changes.length} file${p.changes.length === 1 ? "" : "s"}`}
           </button>
         )}
         <button type="button" className="button button-small" onClick={() => compare.mutate()} disabled={compare.isPending}>{compare.isPending ? "Comparing…" : "Compare objects"}</button>
         <label className="checkbox small" title="Export every applied change within seconds, without a review">
-          <input type="checkbox" checked={t.autoExport} disabled={auto.isPending} onChange={(e) => auto.mutate(e.target.checked)} /> auto-export
+          <input type="checkbox" checked={t.autoExport} disabled={auto.isPending || !isAdmin} onChange={(e) => auto.mutate(e.target.checked)} /> auto-export
         </label>
-        <button type="button" className="button button-small" onClick={() => remove.mutate(t.id)} disabled={remove.isPending} title="Forget this target (the repository is not touched)">Remove</button>
+        {isAdmin && <button type="button" className="button button-small" onClick={() => remove.mutate(t.id)} disabled={remove.isPending} title="Forget this target (the repository is not touched)">Remove</button>}
       </div>
       {preview.error && <p role="alert" className="error-text">{preview.error.message}</p>}
       {compare.error && <p role="alert" className="error-text">{compare.error.message}</p>}

@@ -5,6 +5,7 @@ import { Fragment, useState } from "react";
 import type { DescriptorResult } from "@/server/limiter/evaluate";
 import type { SmartLimiterSpec } from "@/server/limiter/schema";
 import { getJson } from "../api";
+import { useCan, useMe } from "../auth/hooks";
 import { sendJson } from "../api-write";
 import { download } from "../download";
 import { YamlDiff } from "../traffic/YamlDiff";
@@ -77,6 +78,11 @@ export function LimitersView() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["limiters"] }),
   });
   const rows = list.data?.limiters ?? [];
+  // Evaluating all and importing span namespaces: operators of every namespace. A namespace-limited
+  // operator creates limiters in its namespaces (the editor names the namespace; the server checks it).
+  const canOperate = useCan("operate");
+  const me = useMe();
+  const canCreate = canOperate || (me.data?.user?.role !== "viewer" && (me.data?.user?.namespaces?.length ?? 0) > 0);
   const editorFor = (row?: LimiterRow, yaml = false) => {
     const parsed = row ? specToForm(row.namespace, row.name, row.spec) : { form: newForm() };
     return (
@@ -102,15 +108,21 @@ export function LimitersView() {
             Evaluated every {list.data.intervalSeconds} s{list.data.lastCycle ? `; last ${new Date(list.data.lastCycle.at).toLocaleTimeString()} (${list.data.lastCycle.ms} ms)` : ""}
           </span>
         )}
-        <button type="button" className="button" onClick={() => evaluate.mutate()} disabled={evaluate.isPending}>
-          {evaluate.isPending ? "Evaluating…" : "Evaluate now"}
-        </button>
-        <button type="button" className="button" onClick={() => setEditing({ key: `import-${Date.now()}`, yaml: true })}>
-          Import YAML
-        </button>
-        <button type="button" className="button button-primary" onClick={() => setEditing({ key: `new-${Date.now()}` })}>
-          New limiter
-        </button>
+        {canOperate && (
+          <>
+            <button type="button" className="button" onClick={() => evaluate.mutate()} disabled={evaluate.isPending}>
+              {evaluate.isPending ? "Evaluating…" : "Evaluate now"}
+            </button>
+            <button type="button" className="button" onClick={() => setEditing({ key: `import-${Date.now()}`, yaml: true })}>
+              Import YAML
+            </button>
+          </>
+        )}
+        {canCreate && (
+          <button type="button" className="button button-primary" onClick={() => setEditing({ key: `new-${Date.now()}` })}>
+            New limiter
+          </button>
+        )}
       </header>
       {list.data?.lastCycle?.error && <div className="alert" role="alert">Last evaluation failed: {list.data.lastCycle.error}</div>}
       {editing && !editing.row && editorFor(undefined, editing.yaml)}
