@@ -130,6 +130,17 @@ export const configSchema = z.object({
   /** Unset: anonymous on loopback, local users when SEXTANT_ADMIN_PASSWORD is set or users exist elsewhere (see server/auth/policy.ts). */
   SEXTANT_AUTH: z.enum(["anonymous", "local"], { error: "must be anonymous or local" }).optional(),
   SEXTANT_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(256, "must be at most 256 characters").optional(),
+  /** OpenID Connect: the provider's issuer URL, this client's id and secret, what maps to roles. */
+  SEXTANT_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: "must be the provider's issuer URL, e.g. https://login.example.com/realms/ops" }).optional(),
+  SEXTANT_OIDC_CLIENT_ID: z.string().trim().min(1).max(500).optional(),
+  SEXTANT_OIDC_CLIENT_SECRET: z.string().min(1).max(1000).optional(),
+  SEXTANT_OIDC_SCOPES: z.string().trim().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, "must be scopes separated by spaces, e.g. openid profile email groups").default("openid profile email"),
+  SEXTANT_OIDC_ROLE_CLAIM: z.string().trim().min(1).max(200).default("groups"),
+  SEXTANT_OIDC_NAME_CLAIM: z.string().trim().min(1).max(200).default("preferred_username"),
+  SEXTANT_OIDC_ROLES: jsonVariable(z.record(z.string().min(1), z.enum(["viewer", "operator", "admin"], { error: "each value must be viewer, operator or admin" }), { error: 'must be a JSON object of claim value -> role, e.g. {"mesh-admins":"admin","sre":"operator"}' })).optional(),
+  SEXTANT_OIDC_CLOCK_SKEW_SECONDS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(-86_400, "must be within a day").max(86_400, "must be within a day").default(0),
+  /** Where browsers reach Sextant (for the OpenID Connect redirect URI). */
+  SEXTANT_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the URL browsers reach Sextant at, e.g. https://sextant.example.com" }).optional(),
   SEXTANT_SESSION_IDLE_MINUTES: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 10080 minutes").max(10_080, "must be between 1 and 10080 minutes").default(120),
   SEXTANT_SESSION_MAX_HOURS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 720 hours").max(720, "must be between 1 and 720 hours").default(24),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
@@ -159,7 +170,13 @@ export interface Config {
   prometheus: { url: string; timeoutMs: number } | undefined;
   gitops: { secretKey: string | undefined; author: { name: string; email: string } };
   /** Who may do what: `mode` undefined means decided at start from where Sextant listens (server/auth/policy.ts). */
-  auth: { mode: "anonymous" | "local" | undefined; adminPassword: string | undefined; sessionIdleMs: number; sessionMaxMs: number };
+  auth: {
+    mode: "anonymous" | "local" | undefined;
+    adminPassword: string | undefined;
+    sessionIdleMs: number;
+    sessionMaxMs: number;
+    oidc: { issuer: string; clientId: string; clientSecret: string; scopes: string; roleClaim: string; nameClaim: string; roles: Record<string, "viewer" | "operator" | "admin">; publicUrl: string; clockSkewSeconds: number } | undefined;
+  };
   /** `tls`: file paths of the server's certificate, key and the proxies' CA; proxies then need certificates (mTLS). */
   xds: { host: string; port: number; debounceMs: number; tls: { cert: string; key: string; ca: string; trustDomain: string } | undefined };
   /** Where the xDS server and the demo mesh run: their own thread (default) or the console's. */
@@ -215,6 +232,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const loopback = /^(127(\.\d{1,3}){3}|localhost|::1)$/.test(c.SEXTANT_XDS_HOST);
   if (!tls && !loopback && !c.SEXTANT_XDS_INSECURE)
     problems.push({ variable: "SEXTANT_XDS_HOST", message: "a plaintext xDS server lets anyone who reaches it read every proxy's configuration: set SEXTANT_XDS_TLS_CERT, _KEY and _CA (mTLS), listen on loopback, or SEXTANT_XDS_INSECURE=true to insist", value: input.SEXTANT_XDS_HOST });
+  let oidc: Config["auth"]["oidc"];
+  if (c.SEXTANT_OIDC_ISSUER) {
+    const need = { SEXTANT_OIDC_CLIENT_ID: c.SEXTANT_OIDC_CLIENT_ID, SEXTANT_OIDC_CLIENT_SECRET: c.SEXTANT_OIDC_CLIENT_SECRET, SEXTANT_OIDC_ROLES: c.SEXTANT_OIDC_ROLES, SEXTANT_PUBLIC_URL: c.SEXTANT_PUBLIC_URL };
+    for (const [k, v] of Object.entries(need)) if (!v) problems.push({ variable: k, message: "needed for sign-in with OpenID Connect (SEXTANT_OIDC_ISSUER is set)", value: undefined });
+    if (c.SEXTANT_AUTH === "anonymous") problems.push({ variable: "SEXTANT_AUTH", message: "anonymous access and OpenID Connect sign-in exclude each other", value: c.SEXTANT_AUTH });
+    if (c.SEXTANT_OIDC_CLIENT_ID && c.SEXTANT_OIDC_CLIENT_SECRET && c.SEXTANT_OIDC_ROLES && c.SEXTANT_PUBLIC_URL)
+      oidc = { issuer: c.SEXTANT_OIDC_ISSUER, clientId: c.SEXTANT_OIDC_CLIENT_ID, clientSecret: c.SEXTANT_OIDC_CLIENT_SECRET, scopes: c.SEXTANT_OIDC_SCOPES, roleClaim: c.SEXTANT_OIDC_ROLE_CLAIM, nameClaim: c.SEXTANT_OIDC_NAME_CLAIM, roles: c.SEXTANT_OIDC_ROLES, publicUrl: c.SEXTANT_PUBLIC_URL, clockSkewSeconds: c.SEXTANT_OIDC_CLOCK_SKEW_SECONDS };
+  }
   if (problems.length) throw new ConfigError(problems);
   const inCluster = Boolean(c.KUBERNETES_SERVICE_HOST);
   const clusterSet = c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (Boolean(c.KUBECONFIG) || inCluster));
@@ -238,7 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS, tls },
     dataplane: c.SEXTANT_DATAPLANE,
     gitops: { secretKey: c.SEXTANT_SECRET_KEY, author: { name: c.SEXTANT_GIT_AUTHOR.replace(/ <.*$/, ""), email: /<(.*)>/.exec(c.SEXTANT_GIT_AUTHOR)![1]! } },
-    auth: { mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000 },
+    auth: { mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD || oidc ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000, oidc },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
     limiter: {

@@ -29,6 +29,8 @@ import type { Desired } from "./kube/apply";
 import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
 import { Auth } from "./auth/service";
+import { OidcClient } from "./auth/oidc";
+import { parseSecretKey } from "./gitops/secrets";
 
 /**
  * Sextant's long-running parts, started once per process from one place
@@ -187,7 +189,8 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
       log: rootLog.child({ component: "auto-apply" }),
     });
   }
-  const auth = new Auth({ mode: config.auth.mode ?? "anonymous", db: () => store.get().prisma, adminPassword: config.auth.adminPassword, sessionIdleMs: config.auth.sessionIdleMs, sessionMaxMs: config.auth.sessionMaxMs, log: rootLog.child({ component: "auth" }) });
+  const oidcKey = parseSecretKey(config.gitops.secretKey);
+  const auth = new Auth({ mode: config.auth.mode ?? "anonymous", ...(config.auth.oidc ? { oidc: new OidcClient(config.auth.oidc, oidcKey) } : {}), db: () => store.get().prisma, adminPassword: config.auth.adminPassword, sessionIdleMs: config.auth.sessionIdleMs, sessionMaxMs: config.auth.sessionMaxMs, log: rootLog.child({ component: "auth" }) });
   await auth.init().catch((e: unknown) => log.warn("could not prepare sign-in (the first admin); retried at the next start", { error: describeError(e) }));
   const runtime: Runtime = {
     config,

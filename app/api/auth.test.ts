@@ -21,6 +21,8 @@ const EXPECTED: Record<string, Access> = {
   "POST /api/auth/login": "public",
   "POST /api/auth/logout": "read",
   "POST /api/auth/setup": "public",
+  "GET /api/auth/oidc/login": "public",
+  "GET /api/auth/oidc/callback": "public",
   "GET /api/cluster": "read",
   "POST /api/cluster/adopt": "operate",
   "POST /api/cluster/apply": "operate",

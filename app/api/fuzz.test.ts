@@ -83,6 +83,8 @@ const QUERY_KEYS: Record<string, string[]> = {
   "/api/intents/[id]/diff": ["from", "to"],
   "/api/limiters/[id]": ["expectedRevision"],
   "/api/proxies/[stream]/config": ["type"],
+  "/api/auth/oidc/login": ["return"],
+  "/api/auth/oidc/callback": ["code", "state", "error", "error_description", "iss"],
   "/api/audit": ["actor", "resource", "action", "since", "until", "before", "limit", "format"],
 };
 

@@ -1,11 +1,14 @@
 "use client";
 
+import { usePathname, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useSignIn } from "./hooks";
 
-/** Sign in with a local user's name and password. */
-export function SignIn({ setupPending }: { setupPending: boolean }) {
+/** Sign in with the operator's identity provider (when configured) or a local user's name and password. */
+export function SignIn({ setupPending, oidc }: { setupPending: boolean; oidc: { issuer: string } | null }) {
   const signIn = useSignIn();
+  const pathname = usePathname();
+  const providerError = useSearchParams().get("signin_error");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const submit = (e: FormEvent) => {
@@ -16,6 +19,19 @@ export function SignIn({ setupPending }: { setupPending: boolean }) {
     <section className="page signin" aria-labelledby="signin-title">
       <form className="card form-card" aria-labelledby="signin-title" onSubmit={submit}>
         <h1 id="signin-title">Sign in to Sextant</h1>
+        {providerError ? (
+          <p className="alert" role="alert" data-testid="signin-error">
+            {providerError}
+          </p>
+        ) : null}
+        {oidc ? (
+          <>
+            <a className="button button-primary" href={`/api/auth/oidc/login?return=${encodeURIComponent(pathname === "/" ? "/" : pathname)}`}>
+              Sign in with single sign-on
+            </a>
+            <p className="hint">({new URL(oidc.issuer).host}) or with a local user:</p>
+          </>
+        ) : null}
         {setupPending ? <p className="hint">No user exists yet: open the setup link printed in Sextant&apos;s log to create the first admin.</p> : null}
         <label className="form-field">
           User name

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { namespaceList } from "../mesh/names";
-import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from "../errors";
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, UnauthorizedError } from "../errors";
 import { queryInt } from "../http/inputs";
 import { FileReply, NOBODY, Reply, type RouteContext } from "../http/route";
 import { listAudit, verifyChain } from "../store/audit";
 import { createToken, createUser, getUser, listTokens, listUsers, otherActiveAdmins, revokeToken, updateUser } from "../store/identities";
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword } from "./passwords";
 import { ROLES } from "./principal";
+import { FLOW_COOKIE, type OidcClient } from "./oidc";
 import { CSRF_COOKIE, SESSION_COOKIE } from "./service";
 
 /** Sign-in, sign-out, who am I, first-admin setup, users, API tokens and the audit log. */
@@ -55,6 +56,7 @@ export async function serveMe(ctx: RouteContext) {
   const signedIn = ctx.user !== NOBODY;
   return {
     mode: rt.auth.mode,
+    oidc: rt.auth.oidc ? { issuer: rt.auth.oidc.settings.issuer } : null,
     user: signedIn ? { name: ctx.user.name, kind: ctx.user.kind, role: ctx.user.role, namespaces: ctx.user.namespaces } : null,
     setupPending: rt.auth.setupPending,
   };
@@ -145,4 +147,50 @@ export async function serveAudit(ctx: RouteContext, q: z.infer<typeof auditQuery
 export async function serveVerifyAudit(ctx: RouteContext) {
   const rt = await ctx.runtime();
   return verifyChain(rt.store.get().prisma);
+}
+
+export const oidcLoginQuery = z.strictObject({ return: z.string().max(2000).optional() });
+/** What a provider adds to the redirect varies (iss, session_state, scope...): unknown parameters are ignored here only. */
+export const oidcCallbackQuery = z.looseObject({ code: z.string().max(4000).optional(), state: z.string().max(1000).optional(), error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() });
+
+function oidcOf(rt: { auth: { oidc: OidcClient | undefined } }): OidcClient {
+  if (!rt.auth.oidc) throw new NotFoundError("OpenID Connect sign-in (SEXTANT_OIDC_ISSUER is not set)");
+  return rt.auth.oidc;
+}
+
+/** GET /api/auth/oidc/login: to the provider, with PKCE, state and nonce in a signed cookie. */
+export async function serveOidcLogin(ctx: RouteContext, q: z.infer<typeof oidcLoginQuery>) {
+  const rt = await ctx.runtime();
+  const { url, cookie } = await oidcOf(rt).start(q.return);
+  const tail = secure(ctx) ? "; Secure" : "";
+  return new Reply(302, { redirect: url }, { location: url, "set-cookie": `${FLOW_COOKIE}=${cookie}; Path=/api/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600${tail}` });
+}
+
+/** GET /api/auth/oidc/callback: the provider's answer; a session, or back to the sign-in form with the reason. */
+export async function serveOidcCallback(ctx: RouteContext, q: z.infer<typeof oidcCallbackQuery>) {
+  const rt = await ctx.runtime();
+  const client = oidcOf(rt);
+  const tail = secure(ctx) ? "; Secure" : "";
+  const clearFlow = `${FLOW_COOKIE}=; Path=/api/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0${tail}`;
+  try {
+    if (q.error) throw new UnauthorizedError(`the identity provider said: ${q.error}${q.error_description ? ` (${q.error_description})` : ""}`);
+    const who = await client.finish(new URL(ctx.request.url), rawCookie(ctx.request, FLOW_COOKIE));
+    const s = await rt.auth.signInOidc(who.subject, who.role, ctx.source || "unknown");
+    return new Reply(303, { user: { name: who.subject, role: who.role } }, { location: who.returnTo, "set-cookie": [...sessionCookies(ctx, s), clearFlow] });
+  } catch (e) {
+    if (!(e instanceof Error) || !("code" in e) || !["unauthorized", "forbidden"].includes(String((e as { code: unknown }).code))) throw e;
+    ctx.log.warn("OpenID Connect sign-in refused", { reason: e.message });
+    const to = `/?signin_error=${encodeURIComponent(e.message.slice(0, 500))}`;
+    // A browser follows a redirect, not a 401: back to the sign-in form, which shows the reason.
+    return new Reply(303, { error: { code: (e as { code: string }).code, message: e.message }, requestId: ctx.requestId, redirect: to }, { location: to, "set-cookie": clearFlow });
+  }
+}
+
+function rawCookie(request: Request, name: string): string | undefined {
+  const header = request.headers.get("cookie") ?? "";
+  for (const part of header.split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim().slice(0, 4096);
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { TooManyRequestsError, UnauthorizedError } from "../errors";
 import type { Logger } from "../log";
 import type { PrismaClient } from "../store/generated/client.ts";
 import { TOKEN_PREFIX, type RoleName, countUsers, createSession, createUser, endSession, findUserByName, liveSession, liveToken } from "../store/identities";
+import type { OidcClient } from "./oidc";
 import { hashPassword, verifyPassword } from "./passwords";
 import type { AuthMode } from "./policy";
 import { ANONYMOUS_ADMIN, type Principal } from "./principal";
@@ -19,6 +20,8 @@ export const CSRF_COOKIE = "sextant_csrf";
 
 export interface AuthOptions {
   mode: AuthMode;
+  /** Sign-in with the operator's OpenID Provider, when configured. */
+  oidc?: OidcClient;
   db: () => PrismaClient;
   adminPassword: string | undefined;
   sessionIdleMs: number;
@@ -116,6 +119,17 @@ export class Auth {
 
   get sessionMaxMs(): number {
     return this.o.sessionMaxMs;
+  }
+
+  get oidc(): OidcClient | undefined {
+    return this.o.oidc;
+  }
+
+  /** A session for someone the OpenID Provider vouched for (no local user; role from the claims, fixed until it ends). */
+  async signInOidc(subject: string, role: RoleName, source: string): Promise<{ cookie: string; csrf: string; expiresAt: Date }> {
+    const s = await createSession(this.o.db(), { userId: null, subject, role, namespaces: [], absoluteMs: this.o.sessionMaxMs });
+    this.o.log.info("signed in with OpenID Connect", { user: subject, role, source });
+    return s;
   }
 }
 
