@@ -31,13 +31,20 @@ async function signOut(page: Page) {
 }
 
 test("a wrong password is refused; the security headers are on every page", async ({ page, request }) => {
-  const res = await request.get("/services");
-  const csp = res.headers()["content-security-policy"]!;
-  expect(csp).toContain("frame-ancestors 'none'");
-  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
-  expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
-  expect(res.headers()["x-content-type-options"]).toBe("nosniff");
-  expect(res.headers()["referrer-policy"]).toBe("same-origin");
+  const nonces = new Set<string>();
+  for (const path of ["/", "/graph", "/services", "/services/default/reviews", "/intents", "/limiters", "/objects", "/cluster", "/proxies", "/gitops", "/audit", "/admin", "/setup", "/api/health"]) {
+    const res = await request.get(path);
+    const csp = res.headers()["content-security-policy"] ?? "";
+    expect(csp, path).toContain("frame-ancestors 'none'");
+    expect(csp, path).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+    expect(csp, path).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    nonces.add(/'nonce-([^']+)'/.exec(csp)![1]!);
+    expect(res.headers()["x-content-type-options"], path).toBe("nosniff");
+    expect(res.headers()["x-frame-options"], path).toBe("DENY");
+    expect(res.headers()["referrer-policy"], path).toBe("same-origin");
+  }
+  // A fresh nonce per answer.
+  expect(nonces.size).toBe(14);
   // Without a session the API says who to be, and the page asks to sign in.
   expect((await request.get("/api/intents")).status()).toBe(401);
   await page.goto("/services");

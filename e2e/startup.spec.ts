@@ -20,10 +20,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-function start(port: number, env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function start(port: number, env: Record<string, string>, host = "127.0.0.1"): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sextant-startup-"));
   let out = "";
-  const proc = spawn(process.execPath, [NEXT, "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const proc = spawn(process.execPath, [NEXT, "start", "-p", String(port), "-H", host], {
     env: { ...process.env, SEXTANT_DATA_DIR: dataDir, SEXTANT_DEMO_METRICS_PORT: "0", SEXTANT_XDS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -63,5 +63,25 @@ test("a database that is down: the console still serves and says the database is
   } finally {
     s.proc.kill("SIGTERM");
     await s.exited;
+  }
+});
+
+test("listening beyond loopback without sign-in refuses to start and says how to configure it; with an admin password it serves, signed in only", async () => {
+  const open = start(await freePort(), {}, "0.0.0.0");
+  const code = await Promise.race([open.exited, new Promise((r) => setTimeout(() => r("timeout"), 45_000))]);
+  expect(code).toBe(1);
+  expect(open.output()).toContain("listens on 0.0.0.0");
+  expect(open.output()).toContain("SEXTANT_ADMIN_PASSWORD");
+  expect(open.output()).toContain("SEXTANT_AUTH=anonymous");
+
+  const port = await freePort();
+  const signed = start(port, { SEXTANT_ADMIN_PASSWORD: "startup test password" }, "0.0.0.0");
+  try {
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined))?.status ?? 0, { timeout: 45_000 }).toBeGreaterThan(0);
+    expect((await fetch(`http://127.0.0.1:${port}/api/intents`)).status).toBe(401);
+    expect((await (await fetch(`http://127.0.0.1:${port}/api/auth/me`)).json()).mode).toBe("local");
+  } finally {
+    signed.proc.kill("SIGTERM");
+    await signed.exited;
   }
 });
