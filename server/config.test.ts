@@ -13,7 +13,7 @@ describe("configuration", () => {
       demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05, viaXds: true },
       prometheus: undefined,
       gitops: { secretKey: undefined, author: { name: "Sextant operator", email: "operator@sextant.invalid" } },
-      auth: { mode: undefined, adminPassword: undefined, sessionIdleMs: 7_200_000, sessionMaxMs: 86_400_000 },
+      auth: { mode: undefined, adminPassword: undefined, sessionIdleMs: 7_200_000, sessionMaxMs: 86_400_000, kubeTokenLogin: false },
       xds: { host: "127.0.0.1", port: 15010, debounceMs: 100 },
       dataplane: "worker",
       graph: { cacheSeconds: 5, healthRules: [] },
@@ -126,6 +126,12 @@ describe("configuration", () => {
     expect(tls.xds.tls).toEqual({ cert: "/c.pem", key: "/k.pem", ca: "/ca.pem", trustDomain: "cluster.local" });
     expect(tls.demo.viaXds).toBe(false);
     expect(() => loadConfig({ SEXTANT_XDS_TLS_CERT: "/c.pem", SEXTANT_XDS_TLS_KEY: "/k.pem", SEXTANT_XDS_TLS_CA: "/ca.pem", SEXTANT_DEMO_XDS: "true" })).toThrow(/SEXTANT_DEMO_XDS="true": the demo mesh's proxies have no client certificates/);
+  });
+
+  it("sign-in with a Kubernetes token needs a cluster, and turns sign-in on", () => {
+    expect(() => loadConfig({ SEXTANT_KUBE_TOKEN_LOGIN: "true" })).toThrow(/SEXTANT_KUBE_TOKEN_LOGIN="true": sign-in with a Kubernetes token needs a cluster/);
+    const c = loadConfig({ SEXTANT_KUBE_TOKEN_LOGIN: "true", KUBECONFIG: "/k" });
+    expect(c.auth).toMatchObject({ kubeTokenLogin: true, mode: "local" });
   });
 
   it("reports every bad variable at once", () => {

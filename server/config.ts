@@ -141,6 +141,8 @@ export const configSchema = z.object({
   SEXTANT_OIDC_CLOCK_SKEW_SECONDS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(-86_400, "must be within a day").max(86_400, "must be within a day").default(0),
   /** Where browsers reach Sextant (for the OpenID Connect redirect URI). */
   SEXTANT_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the URL browsers reach Sextant at, e.g. https://sextant.example.com" }).optional(),
+  /** With a cluster: sign in with a Kubernetes bearer token; roles from SelfSubjectAccessReview. */
+  SEXTANT_KUBE_TOKEN_LOGIN: bool(false),
   SEXTANT_SESSION_IDLE_MINUTES: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 10080 minutes").max(10_080, "must be between 1 and 10080 minutes").default(120),
   SEXTANT_SESSION_MAX_HOURS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 720 hours").max(720, "must be between 1 and 720 hours").default(24),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
@@ -175,6 +177,8 @@ export interface Config {
     adminPassword: string | undefined;
     sessionIdleMs: number;
     sessionMaxMs: number;
+    /** Sign-in with a Kubernetes bearer token (a cluster must be configured). */
+    kubeTokenLogin: boolean;
     oidc: { issuer: string; clientId: string; clientSecret: string; scopes: string; roleClaim: string; nameClaim: string; roles: Record<string, "viewer" | "operator" | "admin">; publicUrl: string; clockSkewSeconds: number } | undefined;
   };
   /** `tls`: file paths of the server's certificate, key and the proxies' CA; proxies then need certificates (mTLS). */
@@ -240,6 +244,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (c.SEXTANT_OIDC_CLIENT_ID && c.SEXTANT_OIDC_CLIENT_SECRET && c.SEXTANT_OIDC_ROLES && c.SEXTANT_PUBLIC_URL)
       oidc = { issuer: c.SEXTANT_OIDC_ISSUER, clientId: c.SEXTANT_OIDC_CLIENT_ID, clientSecret: c.SEXTANT_OIDC_CLIENT_SECRET, scopes: c.SEXTANT_OIDC_SCOPES, roleClaim: c.SEXTANT_OIDC_ROLE_CLAIM, nameClaim: c.SEXTANT_OIDC_NAME_CLAIM, roles: c.SEXTANT_OIDC_ROLES, publicUrl: c.SEXTANT_PUBLIC_URL, clockSkewSeconds: c.SEXTANT_OIDC_CLOCK_SKEW_SECONDS };
   }
+  if (c.SEXTANT_KUBE_TOKEN_LOGIN && !(c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (c.KUBECONFIG || c.KUBERNETES_SERVICE_HOST))))
+    problems.push({ variable: "SEXTANT_KUBE_TOKEN_LOGIN", message: "sign-in with a Kubernetes token needs a cluster (KUBECONFIG, or running in a pod)", value: input.SEXTANT_KUBE_TOKEN_LOGIN });
+  if (c.SEXTANT_KUBE_TOKEN_LOGIN && c.SEXTANT_AUTH === "anonymous") problems.push({ variable: "SEXTANT_AUTH", message: "anonymous access and Kubernetes token sign-in exclude each other", value: c.SEXTANT_AUTH });
   if (problems.length) throw new ConfigError(problems);
   const inCluster = Boolean(c.KUBERNETES_SERVICE_HOST);
   const clusterSet = c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (Boolean(c.KUBECONFIG) || inCluster));
@@ -263,7 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS, tls },
     dataplane: c.SEXTANT_DATAPLANE,
     gitops: { secretKey: c.SEXTANT_SECRET_KEY, author: { name: c.SEXTANT_GIT_AUTHOR.replace(/ <.*$/, ""), email: /<(.*)>/.exec(c.SEXTANT_GIT_AUTHOR)![1]! } },
-    auth: { mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD || oidc ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000, oidc },
+    auth: { kubeTokenLogin: c.SEXTANT_KUBE_TOKEN_LOGIN, mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD || oidc || c.SEXTANT_KUBE_TOKEN_LOGIN ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000, oidc },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
     limiter: {

@@ -30,6 +30,8 @@ import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
 import { Auth } from "./auth/service";
 import { OidcClient } from "./auth/oidc";
+import { kubeIdentity } from "./auth/kube-login";
+import { UnavailableError } from "./errors";
 import { parseSecretKey } from "./gitops/secrets";
 
 /**
@@ -190,7 +192,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     });
   }
   const oidcKey = parseSecretKey(config.gitops.secretKey);
-  const auth = new Auth({ mode: config.auth.mode ?? "anonymous", ...(config.auth.oidc ? { oidc: new OidcClient(config.auth.oidc, oidcKey) } : {}), db: () => store.get().prisma, adminPassword: config.auth.adminPassword, sessionIdleMs: config.auth.sessionIdleMs, sessionMaxMs: config.auth.sessionMaxMs, log: rootLog.child({ component: "auth" }) });
+  const auth = new Auth({ mode: config.auth.mode ?? "anonymous", ...(config.auth.oidc ? { oidc: new OidcClient(config.auth.oidc, oidcKey) } : {}), ...(config.auth.kubeTokenLogin && kube ? { kubeLogin: (token: string) => kubeIdentity(clusterClient(kube).asUser(token), registry.snapshot().namespaces) } : {}), db: () => store.get().prisma, adminPassword: config.auth.adminPassword, sessionIdleMs: config.auth.sessionIdleMs, sessionMaxMs: config.auth.sessionMaxMs, log: rootLog.child({ component: "auth" }) });
   await auth.init().catch((e: unknown) => log.warn("could not prepare sign-in (the first admin); retried at the next start", { error: describeError(e) }));
   const runtime: Runtime = {
     config,
@@ -298,6 +300,11 @@ function readXdsTls(t: NonNullable<Config["xds"]["tls"]>): XdsTls {
     }
   };
   return { cert: read("SEXTANT_XDS_TLS_CERT", t.cert), key: read("SEXTANT_XDS_TLS_KEY", t.key), ca: read("SEXTANT_XDS_TLS_CA", t.ca), trustDomain: t.trustDomain };
+}
+
+function clusterClient(kube: KubeConnection) {
+  if (!kube.client) throw new UnavailableError("the Kubernetes cluster", kube.status().error ?? "not connected yet");
+  return kube.client;
 }
 
 /** Stops the runtime if one is running (tests and shutdown). */

@@ -21,6 +21,7 @@ const EXPECTED: Record<string, Access> = {
   "POST /api/auth/login": "public",
   "POST /api/auth/logout": "read",
   "POST /api/auth/setup": "public",
+  "POST /api/auth/kube-login": "public",
   "GET /api/auth/oidc/login": "public",
   "GET /api/auth/oidc/callback": "public",
   "GET /api/cluster": "read",

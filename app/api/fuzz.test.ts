@@ -68,6 +68,7 @@ const VALID_BODIES: Record<string, unknown[]> = {
   "POST /api/cluster/adopt": [{ kind: "VirtualService", namespace: "bookinfo", name: "reviews" }],
   "POST /api/cluster/apply": [{ fingerprint: "0123456789abcdef" }, { fingerprint: "0123456789abcdef", namespaces: ["default"], force: true }],
   "POST /api/auth/login": [{ name: "admin", password: "not the password" }],
+  "POST /api/auth/kube-login": [{ token: "not-a-token-the-double-knows" }],
   "POST /api/auth/setup": [{ token: "guess", name: "admin", password: "a long enough password" }],
   "POST /api/users": [{ name: "fuzz-user", password: "a long enough password", role: "viewer" }, { name: "fuzz-op", password: "a long enough password", role: "operator", namespaces: ["default"] }],
   "PUT /api/users/[id]": [{ role: "viewer" }, { disabled: true }, { password: "another long password" }],

@@ -24,6 +24,6 @@ export function AuthGate({ children }: { children: ReactNode }) {
   if (pathname === "/setup") return <>{children}</>;
   if (me.isLoading) return <Loading what="your session" />;
   if (me.error && !me.data) return <LoadError what="your session" error={me.error} />;
-  if (me.data?.mode === "local" && !me.data.user) return <SignIn setupPending={me.data.setupPending} oidc={me.data.oidc} />;
+  if (me.data?.mode === "local" && !me.data.user) return <SignIn setupPending={me.data.setupPending} oidc={me.data.oidc} kubeLogin={me.data.kubeLogin} />;
   return <>{children}</>;
 }

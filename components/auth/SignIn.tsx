@@ -2,10 +2,10 @@
 
 import { usePathname, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
-import { useSignIn } from "./hooks";
+import { useKubeSignIn, useSignIn } from "./hooks";
 
 /** Sign in with the operator's identity provider (when configured) or a local user's name and password. */
-export function SignIn({ setupPending, oidc }: { setupPending: boolean; oidc: { issuer: string } | null }) {
+export function SignIn({ setupPending, oidc, kubeLogin }: { setupPending: boolean; oidc: { issuer: string } | null; kubeLogin: boolean }) {
   const signIn = useSignIn();
   const pathname = usePathname();
   const providerError = useSearchParams().get("signin_error");
@@ -50,6 +50,31 @@ export function SignIn({ setupPending, oidc }: { setupPending: boolean; oidc: { 
           {signIn.isPending ? "Signing in…" : "Sign in"}
         </button>
       </form>
+      {kubeLogin ? <KubeTokenSignIn /> : null}
     </section>
+  );
+}
+
+/** Sign in with a Kubernetes bearer token: the cluster's RBAC decides the role and namespaces. */
+function KubeTokenSignIn() {
+  const signIn = useKubeSignIn();
+  const [token, setToken] = useState("");
+  return (
+    <form className="card form-card" aria-label="Sign in with a Kubernetes token" onSubmit={(e) => (e.preventDefault(), signIn.mutate(token.trim()))}>
+      <h2>Sign in with a Kubernetes token</h2>
+      <p className="hint">For example the output of <code>kubectl create token &lt;service account&gt;</code>. Your role follows what the cluster lets you write.</p>
+      <label className="form-field">
+        Token
+        <textarea rows={3} required autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} />
+      </label>
+      {signIn.error ? (
+        <p className="alert" role="alert">
+          {signIn.error.message}
+        </p>
+      ) : null}
+      <button type="submit" className="button" disabled={signIn.isPending}>
+        {signIn.isPending ? "Checking…" : "Sign in with the token"}
+      </button>
+    </form>
   );
 }

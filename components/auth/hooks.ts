@@ -6,7 +6,7 @@ import { sendJson } from "../api-write";
 
 /** Sign-in, who am I, what my role allows, users, tokens and the audit log. */
 export type Role = "viewer" | "operator" | "admin";
-export type Me = { mode: "anonymous" | "local"; oidc: { issuer: string } | null; user: { name: string; kind: string; role: Role; namespaces: string[] | null } | null; setupPending: boolean };
+export type Me = { mode: "anonymous" | "local"; oidc: { issuer: string } | null; kubeLogin: boolean; user: { name: string; kind: string; role: Role; namespaces: string[] | null } | null; setupPending: boolean };
 export type User = { id: string; name: string; role: Role; namespaces: string[]; disabled: boolean; createdAt: string };
 export type Token = { id: string; name: string; owner: string; role: Role; namespaces: string[]; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null };
 export type AuditEntry = { id: string; at: string; actor: string; action: string; resource: string; outcome: string; requestId: string; source: string; details: { route?: string; diff?: string; message?: string } | null };
@@ -34,6 +34,14 @@ export function useSignIn() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (b: { name: string; password: string }) => sendJson<{ user: { name: string; role: Role } }>("POST", "/api/auth/login", b),
+    onSuccess: () => void qc.invalidateQueries(),
+  });
+}
+
+export function useKubeSignIn() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (token: string) => sendJson<{ user: { name: string; role: Role } }>("POST", "/api/auth/kube-login", { token }),
     onSuccess: () => void qc.invalidateQueries(),
   });
 }

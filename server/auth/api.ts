@@ -57,6 +57,7 @@ export async function serveMe(ctx: RouteContext) {
   return {
     mode: rt.auth.mode,
     oidc: rt.auth.oidc ? { issuer: rt.auth.oidc.settings.issuer } : null,
+    kubeLogin: rt.auth.kubeLogin,
     user: signedIn ? { name: ctx.user.name, kind: ctx.user.kind, role: ctx.user.role, namespaces: ctx.user.namespaces } : null,
     setupPending: rt.auth.setupPending,
   };
@@ -193,4 +194,14 @@ function rawCookie(request: Request, name: string): string | undefined {
     if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim().slice(0, 4096);
   }
   return undefined;
+}
+
+export const kubeLoginBody = z.strictObject({ token: z.string().regex(/^[\x21-\x7e]{10,8192}$/, "must be a Kubernetes bearer token (printable, no spaces)") });
+
+/** POST /api/auth/kube-login: a Kubernetes bearer token -> a session with the role the cluster's RBAC gives. */
+export async function serveKubeLogin(ctx: RouteContext, b: z.infer<typeof kubeLoginBody>) {
+  const rt = await ctx.runtime();
+  if (!rt.auth.kubeLogin) throw new NotFoundError("sign-in with a Kubernetes token (SEXTANT_KUBE_TOKEN_LOGIN is not set)");
+  const s = await rt.auth.signInKube(b.token, ctx.source || "unknown");
+  return new Reply(200, { user: s.user }, { "set-cookie": sessionCookies(ctx, s) });
 }

@@ -13,7 +13,7 @@ export type Role = (typeof ROLES)[number];
 export type Access = "public" | "read" | "operate" | "admin";
 
 export interface Principal {
-  kind: "anonymous" | "user" | "token" | "oidc";
+  kind: "anonymous" | "user" | "token" | "oidc" | "kubernetes";
   /** The user's name, or "token <name> (<owner>)". */
   name: string;
   role: Role;

@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { TooManyRequestsError, UnauthorizedError } from "../errors";
+import { TooManyRequestsError, UnauthorizedError, isDomainError } from "../errors";
 import type { Logger } from "../log";
 import type { PrismaClient } from "../store/generated/client.ts";
 import { TOKEN_PREFIX, type RoleName, countUsers, createSession, createUser, endSession, findUserByName, liveSession, liveToken } from "../store/identities";
+import type { KubeIdentity } from "./kube-login";
 import type { OidcClient } from "./oidc";
 import { hashPassword, verifyPassword } from "./passwords";
 import type { AuthMode } from "./policy";
@@ -22,6 +23,8 @@ export interface AuthOptions {
   mode: AuthMode;
   /** Sign-in with the operator's OpenID Provider, when configured. */
   oidc?: OidcClient;
+  /** Sign-in with a Kubernetes bearer token, when configured: who the cluster says it is, and what it may write. */
+  kubeLogin?: (token: string) => Promise<KubeIdentity>;
   db: () => PrismaClient;
   adminPassword: string | undefined;
   sessionIdleMs: number;
@@ -90,7 +93,9 @@ export class Auth {
     if (!cookie) return null;
     const s = await liveSession(db, cookie, this.o.sessionIdleMs);
     if (!s) throw new UnauthorizedError("the session has ended (signed out, timed out or the user was disabled); sign in again");
-    return { kind: s.userId ? "user" : "oidc", name: s.user?.name ?? s.subject, role: s.role, namespaces: s.namespaces.length ? [...s.namespaces].sort() : null, ...(s.userId ? { userId: s.userId } : {}), csrf: s.csrf };
+    // Sessions without a local user name where the identity came from: "alice (oidc)", "ops (kubernetes)".
+    const kind = s.userId ? "user" : s.subject.endsWith("(kubernetes)") ? "kubernetes" : "oidc";
+    return { kind, name: s.user?.name ?? s.subject, role: s.role, namespaces: s.namespaces.length ? [...s.namespaces].sort() : null, ...(s.userId ? { userId: s.userId } : {}), csrf: s.csrf };
   }
 
   /** Checks a password and starts a session; refuses (429) after repeated failures for the user or the address. */
@@ -123,6 +128,29 @@ export class Auth {
 
   get oidc(): OidcClient | undefined {
     return this.o.oidc;
+  }
+
+  get kubeLogin(): boolean {
+    return this.o.kubeLogin !== undefined;
+  }
+
+  /** A session for the owner of a Kubernetes token (the token itself is not kept); throttled like passwords. */
+  async signInKube(token: string, source: string): Promise<{ cookie: string; csrf: string; expiresAt: Date; user: { name: string; role: RoleName; namespaces: string[] | null } }> {
+    if (!this.o.kubeLogin) throw new UnauthorizedError("sign-in with a Kubernetes token is not configured (SEXTANT_KUBE_TOKEN_LOGIN)");
+    const keys = [`addr:${source}`];
+    const wait = this.throttle.retryAfter(keys);
+    if (wait > 0) throw new TooManyRequestsError(`too many failed sign-ins; try again in ${wait} s`, wait);
+    let who: KubeIdentity;
+    try {
+      who = await this.o.kubeLogin(token);
+    } catch (e) {
+      if (isDomainError(e) && e.code === "unauthorized") this.throttle.fail(keys);
+      throw e;
+    }
+    const name = `${who.username} (kubernetes)`;
+    const s = await createSession(this.o.db(), { userId: null, subject: name, role: who.role, namespaces: who.namespaces ?? [], absoluteMs: this.o.sessionMaxMs });
+    this.o.log.info("signed in with a Kubernetes token", { user: name, role: who.role, namespaces: who.namespaces ?? "all", source });
+    return { ...s, user: { name, role: who.role, namespaces: who.namespaces } };
   }
 
   /** A session for someone the OpenID Provider vouched for (no local user; role from the claims, fixed until it ends). */

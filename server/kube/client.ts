@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 
 /**
  * The edge to a Kubernetes API server: raw requests and watches, authenticated and verified by
@@ -54,6 +54,15 @@ export class KubeClient {
 
   get server(): string {
     return this.kc.getCurrentCluster()?.server ?? "";
+  }
+
+  /** The same cluster (server, CA, TLS settings) as someone else: their bearer token and nothing of ours. */
+  asUser(token: string): KubeClient {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new KubeError("the kubeconfig has no current cluster", 0, undefined);
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [cluster], users: [{ name: "signing-in", token }], contexts: [{ name: "signing-in", cluster: cluster.name, user: "signing-in" }], currentContext: "signing-in" });
+    return new KubeClient(kc, this.userAgent);
   }
 
   private async open(req: KubeRequest): Promise<http.ClientRequest> {

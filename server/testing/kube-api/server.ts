@@ -14,7 +14,9 @@ import { type WriteContext, create, patch, remove, replace } from "./writes";
  * resourceVersion and 409 on stale writes; list with paging; watch with bookmarks, initial
  * events and `410 Expired` as an ERROR event; server-side apply with field managers,
  * managedFields, conflicts and force; dryRun=All; 401/403/404/409/415/422 shaped as the real
- * server shapes them. What it does NOT copy (tests must not rely on these):
+ * server shapes them; SelfSubjectReview and SelfSubjectAccessReview answered from the same token
+ * map and `authorize` rule that guard every request (RBAC itself is a function, not Roles and
+ * RoleBindings). What it does NOT copy (tests must not rely on these):
  *  - lists are always served from the current state (a list at an older resourceVersion that
  *    is still in the window answers with the current objects);
  *  - admission, defaulting, garbage collection, controllers (no pods appear by themselves);
@@ -120,6 +122,28 @@ export class KubeApiDouble {
     return !r.crdGroup || this.opts.crds?.[r.crdGroup] !== false;
   }
 
+  /** SelfSubjectReview ("who am I"), as kube-apiserver 1.32 answers it (transcript 08). */
+  private whoAmI(res: ServerResponse, user: string): void {
+    const groups = user === "system:anonymous" ? ["system:unauthenticated"] : ["system:authenticated"];
+    sendJson(res, 201, { kind: "SelfSubjectReview", apiVersion: "authentication.k8s.io/v1", metadata: { creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z") }, status: { userInfo: { username: user, uid: `uid-${user}`, groups } } });
+  }
+
+  /** SelfSubjectAccessReview: "may I do this?", answered by the same `authorize` that guards every request. */
+  private accessReview(res: ServerResponse, user: string, body: string): void {
+    let review: { spec?: { resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string } } };
+    try {
+      review = JSON.parse(body) as typeof review;
+    } catch {
+      return sendStatus(res, 400, { message: "the body of the request was not JSON", reason: "BadRequest" });
+    }
+    const a = review.spec?.resourceAttributes;
+    if (!a) return sendStatus(res, 422, { message: "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec: Invalid value: ...: exactly one of nonResourceAttributes or resourceAttributes must be specified", reason: "Invalid" });
+    const resource = a.subresource ? `${a.resource ?? ""}/${a.subresource}` : (a.resource ?? "");
+    const allowed = user !== "system:anonymous" && (this.opts.authorize?.({ user, verb: a.verb ?? "", group: a.group ?? "", resource, namespace: a.namespace || undefined }) ?? true);
+    const managed = [{ manager: "sextant-console", operation: "Update", apiVersion: "authorization.k8s.io/v1", time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:resourceAttributes": Object.fromEntries([[".", {}], ...Object.keys(a).sort().map((k) => [`f:${k}`, {}])]) } } }];
+    sendJson(res, 201, { kind: "SelfSubjectAccessReview", apiVersion: "authorization.k8s.io/v1", metadata: { creationTimestamp: null, managedFields: managed }, spec: { resourceAttributes: a }, status: { allowed } });
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? "/", "http://double");
     const seg = url.pathname.split("/").filter(Boolean);
@@ -132,6 +156,8 @@ export class KubeApiDouble {
       user = tokens?.[token] ?? "admin";
     }
     if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-test-double", platform: "linux/amd64" }, {}, false);
+    if (req.method === "POST" && url.pathname === "/apis/authentication.k8s.io/v1/selfsubjectreviews") return this.whoAmI(res, user);
+    if (req.method === "POST" && url.pathname === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") return this.accessReview(res, user, body);
     if (seg[0] !== "api" && seg[0] !== "apis") return sendNotFoundText(res);
     const group = seg[0] === "api" ? "" : (seg[1] ?? "");
     const rest = seg.slice(seg[0] === "api" ? 1 : 2);
