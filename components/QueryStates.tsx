@@ -15,3 +15,13 @@ export function LoadError({ what, error }: { what?: string; error: Error }) {
     </div>
   );
 }
+
+/** A failed change (a mutation's error), said where the action is. */
+export function ActionError({ error }: { error: Error | null }) {
+  if (!error) return null;
+  return (
+    <p className="alert" role="alert">
+      {error.message}
+    </p>
+  );
+}

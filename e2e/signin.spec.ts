@@ -1,4 +1,5 @@
 import { type Page, expect, test } from "@playwright/test";
+import { applyTrafficChange } from "./traffic-helpers";
 
 /**
  * A console with sign-in (the second web server in playwright.config.ts: local users, the first
@@ -111,12 +112,8 @@ test("an operator applies a change and the Audit page shows it with its diff", a
   await page.keyboard.type("20");
   await page.keyboard.press("Enter");
   await page.getByLabel("Change message").first().fill("canary by oscar");
-  await page.getByRole("button", { name: "Apply", exact: true }).click();
-  const confirm = page.getByRole("dialog");
-  const applied = page.getByText(/Applied revision \d+\./);
-  await expect(confirm.or(applied)).toBeVisible();
-  if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Apply" }).click();
-  await expect(applied).toBeVisible();
+  // (A move of more traffic than the threshold is confirmed first.)
+  await applyTrafficChange(page);
 
   await page.getByRole("link", { name: "Audit", exact: true }).first().click();
   const entries = page.getByTestId("audit-entries");

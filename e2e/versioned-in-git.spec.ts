@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Locator, type Page, expect, test } from "@playwright/test";
+import { applyTrafficChange } from "./traffic-helpers";
 
 /**
  * A traffic change made with the mouse ends up as one commit in a real Git repository (a local
@@ -27,12 +28,8 @@ async function dragV1AndApply(page: Page, to: number): Promise<number> {
   await page.mouse.up();
   const after = Number(await exact.inputValue());
   expect(after).toBeLessThan(before);
-  await page.getByRole("button", { name: "Apply", exact: true }).click();
-  const confirm = page.getByRole("dialog");
-  const applied = page.getByText(/Applied revision \d+\./);
-  await expect(confirm.or(applied)).toBeVisible();
-  if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Apply" }).click();
-  await expect(applied).toBeVisible();
+  // (A move of more traffic than the threshold is confirmed first.)
+  await applyTrafficChange(page);
   return after;
 }
 

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as xds from "@grpc/grpc-js-xds";
 import { expect, test } from "@playwright/test";
+import { applyTrafficChange } from "./traffic-helpers";
 import { bookinfoServiceDefinitions } from "../server/demo/proto";
 
 /**
@@ -45,12 +46,8 @@ test("proxies (the demo's and a test client) show SYNCED; moving the reviews sli
 
   await page.goto("/services/default/reviews");
   await page.getByRole("button", { name: "Promote v2" }).click();
-  await page.getByRole("button", { name: "Apply", exact: true }).click();
-  // A move of more than 20 % of the traffic is confirmed first.
-  const confirm = page.getByRole("dialog");
-  await expect(confirm.or(page.getByText(/Applied revision \d+\./))).toBeVisible();
-  if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Apply" }).click();
-  await expect(page.getByText(/Applied revision \d+\./)).toBeVisible();
+  // (A move of more traffic than the threshold is confirmed first.)
+  await applyTrafficChange(page);
 
   await page.goto("/proxies");
   await expect(row.getByTestId("sync-route")).not.toHaveText(before, { timeout: 10_000 });

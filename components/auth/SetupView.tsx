@@ -1,5 +1,6 @@
 "use client";
 
+import { ActionError } from "../QueryStates";
 import { useRouter, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useSetup } from "./hooks";
@@ -36,11 +37,7 @@ export function SetupView() {
           <input type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} aria-invalid={mismatch} />
         </label>
         {mismatch ? <p className="field-error">The passwords differ.</p> : null}
-        {setup.error ? (
-          <p className="alert" role="alert">
-            {setup.error.message}
-          </p>
-        ) : null}
+        <ActionError error={setup.error} />
         <button type="submit" className="button button-primary" disabled={!token || setup.isPending || mismatch}>
           Create admin and sign in
         </button>

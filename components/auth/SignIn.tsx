@@ -1,5 +1,6 @@
 "use client";
 
+import { ActionError } from "../QueryStates";
 import { usePathname, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useKubeSignIn, useSignIn } from "./hooks";
@@ -41,11 +42,7 @@ export function SignIn({ setupPending, oidc, kubeLogin }: { setupPending: boolea
           Password
           <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
-        {signIn.error ? (
-          <p className="alert" role="alert">
-            {signIn.error.message}
-          </p>
-        ) : null}
+        <ActionError error={signIn.error} />
         <button type="submit" className="button button-primary" disabled={signIn.isPending}>
           {signIn.isPending ? "Signing in…" : "Sign in"}
         </button>
@@ -67,11 +64,7 @@ function KubeTokenSignIn() {
         Token
         <textarea rows={3} required autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} />
       </label>
-      {signIn.error ? (
-        <p className="alert" role="alert">
-          {signIn.error.message}
-        </p>
-      ) : null}
+      <ActionError error={signIn.error} />
       <button type="submit" className="button" disabled={signIn.isPending}>
         {signIn.isPending ? "Checking…" : "Sign in with the token"}
       </button>

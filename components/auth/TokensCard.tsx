@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useState } from "react";
-import { LoadError, Loading } from "../QueryStates";
+import { ActionError, LoadError, Loading } from "../QueryStates";
 import { type Role, useCreateToken, useRevokeToken, useTokens } from "./hooks";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
@@ -95,11 +95,7 @@ export function TokensCard() {
           Expires in days (empty: never)
           <input inputMode="numeric" pattern="[0-9]*" value={f.days} onChange={(e) => setF({ ...f, days: e.target.value })} />
         </label>
-        {create.error ? (
-          <p className="alert" role="alert">
-            {create.error.message}
-          </p>
-        ) : null}
+        <ActionError error={create.error} />
         <button type="submit" className="button button-primary" disabled={create.isPending}>
           Create token
         </button>

@@ -1,7 +1,7 @@
 "use client";
 
 import { type FormEvent, useState } from "react";
-import { LoadError, Loading } from "../QueryStates";
+import { ActionError, LoadError, Loading } from "../QueryStates";
 import { type Role, useCreateUser, useUpdateUser, useUsers } from "./hooks";
 
 const ROLES: Role[] = ["viewer", "operator", "admin"];
@@ -66,11 +66,7 @@ export function UsersCard() {
           </tbody>
         </table>
       ) : null}
-      {update.error ? (
-        <p className="alert" role="alert">
-          {update.error.message}
-        </p>
-      ) : null}
+      <ActionError error={update.error} />
       <form className="form-grid" aria-label="Add a user" onSubmit={submit}>
         <h3>Add a user</h3>
         <label className="form-field">
@@ -93,11 +89,7 @@ export function UsersCard() {
           Namespaces (comma-separated; empty: all)
           <input value={f.namespaces} onChange={(e) => setF({ ...f, namespaces: e.target.value })} />
         </label>
-        {create.error ? (
-          <p className="alert" role="alert">
-            {create.error.message}
-          </p>
-        ) : null}
+        <ActionError error={create.error} />
         <button type="submit" className="button button-primary" disabled={create.isPending}>
           Add user
         </button>
