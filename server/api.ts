@@ -13,7 +13,7 @@ import { getRuntime } from "./runtime";
 /** The route wrapper with the process's runtime and its sign-in (tests build their own with createRoute). */
 export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request) });
 export { Reply } from "./http/route";
-export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
+export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, namespacesOfId, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
 export {
   INTENT_BODY_LIMIT,
   applyBody,

@@ -137,15 +137,16 @@ describe("sign-in, roles and tokens on every route", () => {
         const body = await res.text();
         const mayByRole = need === "public" || (ROLE_RANK[who] !== undefined && ROLE_RANK[who]! >= RANK[need]);
         // A namespace-limited operator may not use writes that span namespaces; its namespaced writes are checked by the handler.
-        const write = c.method !== "GET";
         const wrapperRefused = (res.status === 401 || res.status === 403) && !/setup link/.test(body);
         outcomes.push(`${key} ${who} ${res.status}`);
         if (!mayByRole) {
           expect(res.status, `${key} as ${who}: ${body.slice(0, 200)}`).toBe(ROLE_RANK[who] === undefined ? 401 : 403);
           expect(await storeState(), `${key} as ${who} was refused but changed the store`).toBe(before);
-        } else if (who === "limited" && write && need !== "public" && !["intents.apply", "intents.rollback", "limiters.apply", "limiters.delete", "cluster.adopt", "cluster.apply", "auth.logout"].some((n) => body.includes(n))) {
-          // Either refused as spanning namespaces, or let through to a handler that checks the namespace.
-          if (wrapperRefused) expect(await storeState()).toBe(before);
+        } else if (who === "limited" && need !== "public" && wrapperRefused) {
+          // A namespace-limited identity: refused only for reaching beyond its namespaces, and nothing written.
+          expect(res.status, `${key} as ${who}: ${body.slice(0, 200)}`).toBe(403);
+          expect(body).toMatch(/limited to (namespaces )?default/);
+          expect(await storeState()).toBe(before);
         } else {
           expect(wrapperRefused, `${key} as ${who} should pass: ${res.status} ${body.slice(0, 200)}`).toBe(false);
         }
@@ -259,4 +260,34 @@ describe("sign-in, roles and tokens on every route", () => {
     expect(demote.status).toBe(409);
     expect((await demote.json()).error.message).toContain("last admin");
   }, 60_000);
+
+  it("a viewer limited to a namespace reads only that namespace: lists filtered, the rest refused", async () => {
+    const db = (await getRuntime()).store.get().prisma;
+    const secret = await actingAs({ actor: "test setup", requestId: "", source: "", route: "test" }, async () => {
+      const nina = await createUser(db, { name: "nina", passwordHash: await hashPassword(PASSWORD), role: "viewer", namespaces: ["bookinfo"] });
+      return (await createToken(db, { userId: nina.id, name: "t", role: "viewer", namespaces: ["bookinfo"], expiresAt: null })).secret;
+    });
+    const get = async (url: string, params: Record<string, string> = {}) => {
+      const c = cases.find((x) => x.method === "GET" && new RegExp(`^${x.template.replace(/\[\w+\]/g, "[^/]+")}$`).test(url.split("?")[0]!))!;
+      const res = await c.handler(new Request(`http://sextant.test${url}`, { headers: { authorization: `Bearer ${secret}` } }), { params: Promise.resolve(params) });
+      return { status: res.status, body: await res.json() };
+    };
+    // The demo mesh is all in "default": nothing of it is visible.
+    const services = await get("/api/services");
+    expect(services.status).toBe(200);
+    expect(JSON.stringify(services.body)).not.toContain('"namespace":"default"');
+    expect((await get("/api/services?namespace=default")).status).toBe(403);
+    expect((await get("/api/intents")).body.intents).toEqual([]);
+    expect((await get("/api/objects")).body.objects).toEqual([]);
+    expect((await get("/api/proxies")).body.proxies).toEqual([]);
+    expect((await get("/api/graph?namespace=default")).status).toBe(403);
+    expect((await get("/api/services/default/reviews/metrics", { namespace: "default", name: "reviews" })).status).toBe(403);
+    expect((await get("/api/gitops/export")).status).toBe(403);
+    const audit = (await get("/api/audit")).body.entries as { resource: string }[];
+    expect(audit.filter((e) => / default\//.test(e.resource))).toEqual([]);
+    // The same reads as an unlimited viewer see "default".
+    const vera = { authorization: `Bearer ${bearer.viewer}` };
+    const c = cases.find((x) => x.method === "GET" && x.template === "/api/intents")!;
+    expect(((await (await c.handler(new Request("http://sextant.test/api/intents", { headers: vera }))).json()).intents as unknown[]).length).toBeGreaterThan(0);
+  });
 });

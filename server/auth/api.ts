@@ -141,6 +141,13 @@ export async function serveAudit(ctx: RouteContext, q: z.infer<typeof auditQuery
     ...(q.before ? { beforeId: q.before } : {}),
     limit: q.limit ?? (q.format === "jsonl" ? 1000 : 100),
   });
+  // A namespace-limited reader sees its own entries and those about its namespaces.
+  const visible = (e: (typeof entries)[number]) => {
+    if (ctx.user.namespaces === null || e.actor === ctx.user.name) return true;
+    const ns = /(?:^|\s)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/\S/.exec(e.resource)?.[1] ?? /^namespace (\S+)$/.exec(e.resource)?.[1];
+    return ns !== undefined && ctx.canRead(ns);
+  };
+  entries.splice(0, entries.length, ...entries.filter(visible));
   if (q.format === "jsonl") return new FileReply(entries.map((e) => JSON.stringify(e)).join("\n") + (entries.length ? "\n" : ""), "application/jsonl; charset=utf-8", "sextant-audit.jsonl");
   return { entries };
 }

@@ -54,3 +54,28 @@ export function requireNamespace(p: Principal, namespace: string): void {
 export function authorName(p: Principal): string {
   return p.name;
 }
+
+/** Whether the principal may read objects of `namespace` (a namespace-limited identity reads only its own). */
+export const mayRead = mayWriteNamespace;
+
+/** Throws unless the principal may read `namespace`. */
+export function requireRead(p: Principal, namespace: string): void {
+  if (!mayRead(p, namespace)) throw new ForbiddenError(`${p.name} may not read namespace ${namespace} (limited to ${p.namespaces!.join(", ") || "no namespaces"})`);
+}
+
+/**
+ * The namespaces a read covers: the ones asked for (each must be readable), or, when none were
+ * asked for, every readable one (undefined: every namespace, for an unlimited identity).
+ */
+export function readScope(p: Principal, requested: string[] | undefined): string[] | undefined {
+  if (requested?.length) {
+    for (const ns of requested) requireRead(p, ns);
+    return requested;
+  }
+  return p.namespaces === null ? undefined : [...p.namespaces];
+}
+
+/** Throws unless the principal may read every namespace (for views that span them all: Git exports). */
+export function requireAllNamespaces(p: Principal, what: string): void {
+  if (p.namespaces !== null) throw new ForbiddenError(`${p.name} is limited to namespaces ${p.namespaces.join(", ") || "(none)"}; ${what} spans every namespace`);
+}

@@ -11,6 +11,7 @@ export const exportQuery = z.strictObject({
 
 /** GET /api/gitops/export: the export tree as JSON (path -> text), one multi-document YAML, or a deterministic .tar.gz. */
 export async function serveExport(ctx: RouteContext, q: z.infer<typeof exportQuery>) {
+  ctx.requireAllNamespaces("the export");
   const rt = await ctx.runtime();
   const tree = exportTree(await exportObjects(rt));
   if (q.format === "tar.gz") return new FileReply(tarGz(tree), "application/gzip", "sextant-export.tar.gz");

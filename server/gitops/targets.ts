@@ -38,6 +38,7 @@ function gitAuthor(ctx: RouteContext, rt: Runtime): { name: string; email: strin
 }
 
 export async function serveTargets(ctx: RouteContext) {
+  ctx.requireAllNamespaces("a Git target (it holds every namespace's objects)");
   const rt = await ctx.runtime();
   return { targets: await listTargets(rt.store.get().prisma), secretsEnabled: Boolean(rt.config.gitops.secretKey) };
 }
@@ -65,6 +66,7 @@ export async function serveDeleteTarget(ctx: RouteContext, p: z.infer<typeof tar
 }
 
 export async function servePreviewExport(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  ctx.requireAllNamespaces("a Git target (it holds every namespace's objects)");
   const rt = await ctx.runtime();
   const tree = exportTree(await exportObjects(rt));
   return withGit(rt, p.id, (git, spec) => previewExport(git, spec, tree));
@@ -98,6 +100,7 @@ export async function serveCommitExport(ctx: RouteContext, p: z.infer<typeof tar
 }
 
 export async function serveExports(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  ctx.requireAllNamespaces("a Git target (it holds every namespace's objects)");
   const rt = await ctx.runtime();
   return { exports: await listExports(rt.store.get().prisma, p.id) };
 }
@@ -109,6 +112,7 @@ export const compareBody = z.strictObject({
 
 /** POST /api/gitops/targets/:id/compare: the target branch's objects against Sextant's state, per object. */
 export async function serveCompareTarget(ctx: RouteContext, p: z.infer<typeof targetParams>) {
+  ctx.requireAllNamespaces("a Git target (it holds every namespace's objects)");
   const rt = await ctx.runtime();
   const tree = exportTree(await exportObjects(rt));
   return withGit(rt, p.id, async (git, spec) => {
@@ -119,6 +123,7 @@ export async function serveCompareTarget(ctx: RouteContext, p: z.infer<typeof ta
 
 /** POST /api/gitops/compare: an uploaded .tar.gz's objects against Sextant's state, per object. */
 export async function serveCompareArchive(ctx: RouteContext, b: z.infer<typeof compareBody>) {
+  ctx.requireAllNamespaces("a Git target (it holds every namespace's objects)");
   const rt = await ctx.runtime();
   let files;
   try {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, ForbiddenError, PayloadTooLargeError, UnauthorizedError, describeError, isDomainError } from "../errors";
 import { type Logger, log as rootLog } from "../log";
-import { type Access, type Principal, allows, requireNamespace } from "../auth/principal";
+import { type Access, type Principal, allows, mayRead, readScope, requireAllNamespaces, requireNamespace, requireRead } from "../auth/principal";
 import { actingAs } from "../store/audit";
 import { badTextIn } from "./inputs";
 import type { Runtime } from "../runtime";
@@ -49,6 +49,13 @@ export interface RouteContext {
   source: string;
   /** Throws 403 unless the user may change objects in `namespace`. */
   requireNamespace(namespace: string): void;
+  /** Whether the user may read objects of `namespace`; requireRead throws 403 unless. */
+  canRead(namespace: string): boolean;
+  requireRead(namespace: string): void;
+  /** The namespaces a read covers (see auth/principal.ts readScope); undefined: every namespace. */
+  readScope(requested: string[] | undefined): string[] | undefined;
+  /** Throws 403 for a namespace-limited user: `what` spans every namespace. */
+  requireAllNamespaces(what: string): void;
 }
 
 export interface RouteDeps {
@@ -138,7 +145,19 @@ export function createRoute(deps: RouteDeps) {
           query: parseWith((spec.query ?? NO_QUERY) as z.ZodType<Q>, rawQuery, "query"),
           body: spec.body ? parseWith(spec.body, rawBody, "body") : undefined,
         } as RouteInput<Q, B, P>;
-        const ctx: RouteContext = { requestId, log, request, runtime: deps.runtime, user, source, requireNamespace: (ns) => requireNamespace(user, ns) };
+        const ctx: RouteContext = {
+          requestId,
+          log,
+          request,
+          runtime: deps.runtime,
+          user,
+          source,
+          requireNamespace: (ns) => requireNamespace(user, ns),
+          canRead: (ns) => mayRead(user, ns),
+          requireRead: (ns) => requireRead(user, ns),
+          readScope: (requested) => readScope(user, requested),
+          requireAllNamespaces: (what) => requireAllNamespaces(user, what),
+        };
         const result = await actingAs({ actor: user.name, requestId, source, route: spec.name }, () => handler(input, ctx));
         response =
           result instanceof FileReply

@@ -36,8 +36,9 @@ function clientsOf(rt: Runtime): ClientsOf {
 }
 
 export async function serveListIntents(ctx: RouteContext, q: z.infer<typeof listIntentsQuery>) {
+  if (q.namespace) ctx.requireRead(q.namespace);
   const rt = await ctx.runtime();
-  return { intents: await listIntentViews(rt.store.get().prisma, rt.registry.snapshot(), q, clientsOf(rt)) };
+  return { intents: (await listIntentViews(rt.store.get().prisma, rt.registry.snapshot(), q, clientsOf(rt))).filter((i) => ctx.canRead(i.namespace)) };
 }
 
 export async function servePreview(ctx: RouteContext, b: z.infer<typeof previewBody>) {
@@ -57,11 +58,13 @@ export async function serveApply(ctx: RouteContext, b: z.infer<typeof applyBody>
 
 export async function serveHistory(ctx: RouteContext, p: z.infer<typeof intentIdParams>) {
   const rt = await ctx.runtime();
+  ctx.requireRead((await getIntent(rt.store.get().prisma, p.id)).namespace);
   return intentHistory(rt.store.get().prisma, p.id);
 }
 
 export async function serveDiff(ctx: RouteContext, p: z.infer<typeof intentIdParams>, q: z.infer<typeof diffQuery>) {
   const rt = await ctx.runtime();
+  ctx.requireRead((await getIntent(rt.store.get().prisma, p.id)).namespace);
   return diffRevisions(rt.store.get().prisma, p.id, q.from, q.to);
 }
 
@@ -85,6 +88,6 @@ export async function generatedObjects(rt: Runtime) {
 
 export async function serveObjects(ctx: RouteContext) {
   const rt = await ctx.runtime();
-  const objects = (await generatedObjects(rt)).map(({ object: _o, ...rest }) => rest);
+  const objects = (await generatedObjects(rt)).filter((o) => ctx.canRead(o.namespace)).map(({ object: _o, ...rest }) => rest);
   return { objects, yaml: objects.map((o) => o.yaml).join("---\n") };
 }

@@ -57,7 +57,7 @@ export async function serveCluster(ctx: RouteContext) {
 export async function servePlan(ctx: RouteContext, b: z.infer<typeof planBody>) {
   const rt = await ctx.runtime();
   const client = clusterOf(rt);
-  const { desired, namespaces } = await desiredIn(rt, b.namespaces);
+  const { desired, namespaces } = await desiredIn(rt, ctx.readScope(b.namespaces));
   return planApply(client, desired, { namespaces, force: b.force ?? false });
 }
 
@@ -93,7 +93,7 @@ export async function serveClusterObjects(ctx: RouteContext) {
   const client = clusterOf(rt);
   const generated = (await generatedObjects(rt)).map(({ kind, namespace, name, object }) => ({ kind, namespace, name, object }));
   const r = await readClusterObjects(client, rt.config.kube?.namespaces, rt.registry.snapshot(), generated);
-  return { ...r, objects: r.objects.map(({ object: _o, ...rest }) => rest) };
+  return { ...r, objects: r.objects.filter((o) => ctx.canRead(o.namespace)).map(({ object: _o, ...rest }) => rest) };
 }
 
 /** POST /api/cluster/adopt: the live object (edited in the cluster) becomes a new revision of its intent. */

@@ -26,7 +26,7 @@ export const deleteLimiterQuery = z.strictObject({ expectedRevision: queryInt(1,
 
 export async function serveListLimiters(ctx: RouteContext) {
   const rt = await ctx.runtime();
-  const records = await limiterRecords(rt.store.get().prisma);
+  const records = (await limiterRecords(rt.store.get().prisma)).filter((r) => ctx.canRead(r.limiter.metadata.namespace));
   const status = new Map(rt.limiters.status().map((s) => [s.id, s]));
   const mesh = rt.registry.snapshot();
   const proxies = rt.xds?.dataplane.proxies() ?? [];
@@ -91,6 +91,7 @@ export async function serveApplyLimiter(ctx: RouteContext, b: z.infer<typeof app
 export async function serveGetLimiter(ctx: RouteContext, p: z.infer<typeof limiterIdParams>) {
   const rt = await ctx.runtime();
   const r = await getLimiter(rt.store.get().prisma, p.id);
+  ctx.requireRead(r.limiter.metadata.namespace);
   const s = rt.limiters.status().find((x) => x.id === r.id);
   return { id: r.id, namespace: r.limiter.metadata.namespace, name: r.limiter.metadata.name, revision: r.revision, author: r.author, updatedAt: r.updatedAt, spec: r.limiter.spec, yaml: exportYaml(r.limiter), status: statusView(s, r.revision) };
 }

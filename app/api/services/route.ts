@@ -12,7 +12,7 @@ export const GET = route(
     query: z.strictObject({ namespace: z.union([namespaceName, z.array(namespaceName)]).optional() }),
   },
   async ({ query }, ctx) => {
-    const namespaces = query.namespace === undefined ? undefined : ([] as string[]).concat(query.namespace);
+    const namespaces = ctx.readScope(query.namespace === undefined ? undefined : ([] as string[]).concat(query.namespace));
     return listServices((await ctx.runtime()).registry, { namespaces });
   },
 );

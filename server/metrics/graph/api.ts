@@ -1,3 +1,4 @@
+import { ForbiddenError } from "../../errors";
 import { queryInt } from "../../http/inputs";
 import { z } from "zod";
 import { dnsLabel } from "../../mesh/names";
@@ -37,8 +38,15 @@ export const graphSeriesQuerySchema = z.strictObject({
   minutes: queryInt(1, 60, "a number of minutes").default(10),
 });
 
-export async function serveGraph(rt: Runtime, q: z.infer<typeof graphQuerySchema>): Promise<Graph> {
-  const requested = q.namespace === undefined ? [] : ([] as string[]).concat(q.namespace);
+/** The namespaces a graph element id names ("va:ns:app:v", "src>dst"), for who may read it. */
+export function namespacesOfId(id: string): string[] {
+  return [...new Set(id.split(">").map((part) => part.split(":")[1]).filter((ns): ns is string => !!ns && ns !== "unknown"))];
+}
+
+/** `readable`: the namespaces the reader may see (undefined: all). */
+export async function serveGraph(rt: Runtime, q: z.infer<typeof graphQuerySchema>, readable?: string[]): Promise<Graph> {
+  if (readable?.length === 0) throw new ForbiddenError("you may read no namespace");
+  const requested = readable ?? (q.namespace === undefined ? [] : ([] as string[]).concat(q.namespace));
   const known = rt.registry.snapshot().namespaces;
   const namespaces = requested.length > 0 ? [...new Set(requested)] : known.length > 0 ? known : ["default"];
   return rt.graph.graph({ namespaces, graphType: q.graphType, windowSeconds: q.duration, idle: q.idle, injectServiceNodes: q.injectServiceNodes, responseTime: q.responseTime });
