@@ -6,14 +6,14 @@ import "server-only";
  * domain code out of app/.
  */
 export { checkHealth } from "./health";
-export { listServices } from "./mesh/catalog";
+export { serveServices, servicesQuery } from "./mesh/api";
 import { createRoute } from "./http/route";
 import { getRuntime } from "./runtime";
 
 /** The route wrapper with the process's runtime and its sign-in (tests build their own with createRoute). */
 export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request) });
 export { Reply } from "./http/route";
-export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, namespacesOfId, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
+export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
 export {
   INTENT_BODY_LIMIT,
   applyBody,
@@ -34,7 +34,7 @@ export { applyClusterBody, objectRef, planBody, serveAdopt, serveApplyCluster, s
 export { exportQuery, serveExport } from "./gitops/api";
 export { autoExportBody, commitBody, compareBody, serveCompareArchive, serveCompareTarget, serveUpdateTarget, serveCommitExport, serveCreateTarget, serveDeleteTarget, serveExports, servePreviewExport, serveTargets, targetBody, targetParams } from "./gitops/targets";
 export { detailParams, detailQuery, serveDetailMetrics } from "./metrics/detail-api";
-export { proxyConfigParams, proxyConfigQuery, proxyConfigRoute, proxyStatusRoute } from "./xds/api";
+export { proxyConfigParams, proxyConfigQuery, serveProxies, serveProxyConfig } from "./xds/api";
 export {
   LIMITER_BODY_LIMIT,
   applyLimiterBody,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { objectName } from "../mesh/names";
 import { NotFoundError } from "../errors";
 import { APP_LABEL, selects } from "../mesh/model";
-import type { Runtime } from "../runtime";
+import type { RouteContext } from "../http/route";
 import { type DetailSubject, detailMetrics } from "./detail";
 
 /** Input schemas and handlers behind /api/services/:namespace/:name/metrics and /api/workloads/:namespace/:name/metrics. */
@@ -11,7 +11,9 @@ export const detailParams = z.strictObject({ namespace: k8sName.max(63), name: k
 const MINUTES = ["5", "10", "30", "60", "180"] as const;
 export const detailQuery = z.strictObject({ minutes: z.enum(MINUTES, { error: `must be one of ${MINUTES.join(", ")}` }).default("10").transform(Number) });
 
-export async function serveDetailMetrics(rt: Runtime, kind: DetailSubject["kind"], p: z.infer<typeof detailParams>, q: z.infer<typeof detailQuery>) {
+export async function serveDetailMetrics(ctx: RouteContext, kind: DetailSubject["kind"], p: z.infer<typeof detailParams>, q: z.infer<typeof detailQuery>) {
+  ctx.requireRead(p.namespace);
+  const rt = await ctx.runtime();
   const source = rt.graph.requireSource();
   const mesh = rt.registry.snapshot();
   let apps: string[] = [];

@@ -2,7 +2,7 @@ import { ForbiddenError } from "../../errors";
 import { queryInt } from "../../http/inputs";
 import { z } from "zod";
 import { dnsLabel } from "../../mesh/names";
-import type { Runtime } from "../../runtime";
+import type { RouteContext } from "../../http/route";
 import { RESPONSE_TIMES } from "./fetch";
 import { fetchLatency, fetchSeries } from "./series";
 import type { Graph } from "./types";
@@ -43,22 +43,28 @@ export function namespacesOfId(id: string): string[] {
   return [...new Set(id.split(">").map((part) => part.split(":")[1]).filter((ns): ns is string => !!ns && ns !== "unknown"))];
 }
 
-/** `readable`: the namespaces the reader may see (undefined: all). */
-export async function serveGraph(rt: Runtime, q: z.infer<typeof graphQuerySchema>, readable?: string[]): Promise<Graph> {
-  if (readable?.length === 0) throw new ForbiddenError("you may read no namespace");
-  const requested = readable ?? (q.namespace === undefined ? [] : ([] as string[]).concat(q.namespace));
+/** The namespaces asked for, or every namespace the reader may see. */
+export async function serveGraph(ctx: RouteContext, q: z.infer<typeof graphQuerySchema>): Promise<Graph> {
+  const rt = await ctx.runtime();
+  const readable = ctx.readScope(q.namespace === undefined ? undefined : ([] as string[]).concat(q.namespace));
+  if (readable?.length === 0) throw new ForbiddenError(`${ctx.user.name} may read no namespace`);
+  const requested = readable ?? [];
   const known = rt.registry.snapshot().namespaces;
   const namespaces = requested.length > 0 ? [...new Set(requested)] : known.length > 0 ? known : ["default"];
   return rt.graph.graph({ namespaces, graphType: q.graphType, windowSeconds: q.duration, idle: q.idle, injectServiceNodes: q.injectServiceNodes, responseTime: q.responseTime });
 }
 
-export async function serveGraphSeries(rt: Runtime, q: z.infer<typeof graphSeriesQuerySchema>) {
+export async function serveGraphSeries(ctx: RouteContext, q: z.infer<typeof graphSeriesQuerySchema>) {
+  namespacesOfId(q.id).forEach(ctx.requireRead);
+  const rt = await ctx.runtime();
   const source = rt.graph.requireSource();
   const at = new Date();
   return { id: q.id, minutes: q.minutes, points: await fetchSeries(source, q.id, q.minutes, at) };
 }
 
-export async function serveGraphLatency(rt: Runtime, q: z.infer<typeof graphLatencyQuerySchema>) {
+export async function serveGraphLatency(ctx: RouteContext, q: z.infer<typeof graphLatencyQuerySchema>) {
+  namespacesOfId(q.id).forEach(ctx.requireRead);
+  const rt = await ctx.runtime();
   const source = rt.graph.requireSource();
   return { id: q.id, windowSeconds: q.duration, latency: await fetchLatency(source, q.id, q.duration, new Date()) };
 }

@@ -3,4 +3,4 @@ import { detailParams, detailQuery, route, serveDetailMetrics } from "@/server/a
 export const dynamic = "force-dynamic";
 
 /** GET /api/services/:namespace/:name/metrics?minutes=10: inbound per version and outbound per called service, over time. */
-export const GET = route({ name: "services.metrics", params: detailParams, query: detailQuery }, async ({ params, query }, ctx) => (ctx.requireRead(params.namespace), serveDetailMetrics(await ctx.runtime(), "service", params, query)));
+export const GET = route({ name: "services.metrics", params: detailParams, query: detailQuery }, ({ params, query }, ctx) => serveDetailMetrics(ctx, "service", params, query));

@@ -3,4 +3,4 @@ import { detailParams, detailQuery, route, serveDetailMetrics } from "@/server/a
 export const dynamic = "force-dynamic";
 
 /** GET /api/workloads/:namespace/:name/metrics?minutes=10: inbound and outbound traffic of one workload, over time. */
-export const GET = route({ name: "workloads.metrics", params: detailParams, query: detailQuery }, async ({ params, query }, ctx) => (ctx.requireRead(params.namespace), serveDetailMetrics(await ctx.runtime(), "workload", params, query)));
+export const GET = route({ name: "workloads.metrics", params: detailParams, query: detailQuery }, ({ params, query }, ctx) => serveDetailMetrics(ctx, "workload", params, query));
