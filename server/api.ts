@@ -9,10 +9,12 @@ export { checkHealth } from "./health";
 export { serveServices, servicesQuery } from "./mesh/api";
 import { createRoute } from "./http/route";
 import { getRuntime } from "./runtime";
+import { telemetry } from "./telemetry/metrics";
 
 /** The route wrapper with the process's runtime and its sign-in (tests build their own with createRoute). */
-export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request) });
-export { Reply } from "./http/route";
+export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request), observe: (...a) => telemetry().request(...a) });
+export { Reply, TextReply } from "./http/route";
+export { serveMetrics, serveReady } from "./telemetry/api";
 export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
 export {
   INTENT_BODY_LIMIT,

@@ -29,6 +29,7 @@ import type { Desired } from "./kube/apply";
 import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
 import { Auth } from "./auth/service";
+import { telemetry } from "./telemetry/metrics";
 import { OidcClient } from "./auth/oidc";
 import { kubeIdentity } from "./auth/kube-login";
 import { UnavailableError } from "./errors";
@@ -122,7 +123,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   const running = dataplane.demoRunning ? { telemetry: { readings: () => dataplane.readings() }, metricsUrl: dataplane.metricsUrl } : undefined;
   let demoTraffic: DemoTrafficSource | undefined;
   let traffic: TrafficSource | undefined;
-  const prometheus = config.prometheus ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs }) : undefined;
+  const prometheus = config.prometheus ? new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.timeoutMs, observe: (s, ok) => telemetry().prometheusQuery(s, ok) }) : undefined;
   if (prometheus) {
     traffic = new PrometheusTrafficSource(prometheus);
   } else if (running) {
@@ -194,6 +195,13 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   const oidcKey = parseSecretKey(config.gitops.secretKey);
   const auth = new Auth({ mode: config.auth.mode ?? "anonymous", ...(config.auth.oidc ? { oidc: new OidcClient(config.auth.oidc, oidcKey) } : {}), ...(config.auth.kubeTokenLogin && kube ? { kubeLogin: (token: string) => kubeIdentity(clusterClient(kube).asUser(token), registry.snapshot().namespaces) } : {}), db: () => store.get().prisma, adminPassword: config.auth.adminPassword, sessionIdleMs: config.auth.sessionIdleMs, sessionMaxMs: config.auth.sessionMaxMs, log: rootLog.child({ component: "auth" }) });
   await auth.init().catch((e: unknown) => log.warn("could not prepare sign-in (the first admin); retried at the next start", { error: describeError(e) }));
+  telemetry().attach({
+    proxies: () => (xds?.dataplane.proxies() ?? []).map((p) => ({ client: p.client, nacked: p.types.filter((t) => t.nack).map((t) => t.typeUrl.split(".").pop() ?? t.typeUrl) })),
+    informers: () => kube?.status().kinds ?? [],
+    limiterCycleMs: () => limiters.lastCycle?.ms,
+    // One process runs the writers (until leader election across replicas exists).
+    leader: () => true,
+  });
   const runtime: Runtime = {
     config,
     auth,
@@ -253,7 +261,12 @@ async function startXds(config: Config, registry: MemoryRegistry, store: StoreSu
   let parsedIntents = new Map<string, IntentDraft>();
   const controller = new XdsController({
     registry,
-    publish: (input) => dataplane.build(input),
+    publish: async (input) => {
+      const started = performance.now();
+      const result = await dataplane.build(input);
+      telemetry().snapshotBuilt((performance.now() - started) / 1000, !result.error);
+      return result;
+    },
     debounceMs: config.xds.debounceMs,
     log,
     policies,

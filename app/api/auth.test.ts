@@ -45,6 +45,7 @@ const EXPECTED: Record<string, Access> = {
   "GET /api/graph/latency": "read",
   "GET /api/graph/series": "read",
   "GET /api/health": "public",
+  "GET /api/ready": "public",
   "GET /api/intents": "read",
   "PUT /api/intents": "operate",
   "GET /api/intents/[id]/diff": "read",

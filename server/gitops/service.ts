@@ -1,3 +1,4 @@
+import { telemetry } from "../telemetry/metrics";
 import fs from "node:fs";
 import path from "node:path";
 import { InvalidError, NotFoundError } from "../errors";
@@ -52,8 +53,10 @@ export async function exportNow(rt: Runtime, id: string): Promise<void> {
   const author = rt.config.gitops.author;
   try {
     const r = await withGit(rt, id, async (git, spec) => commitExport(git, spec, tree, { expectedBase: (await previewExport(git, spec, tree)).base, author }));
+    telemetry().gitExport(r.result);
     if (r.result === "committed") await recordExport(db, { targetId: id, author: `${author.name} <${author.email}> (auto-export)`, branch: r.branch, commit: r.commit ?? "", files: r.files, result: r.result, message: r.message });
   } catch (e) {
+    telemetry().gitExport("failed");
     await recordExport(db, { targetId: id, author: `${author.name} <${author.email}> (auto-export)`, branch: "", commit: "", files: [], result: "failed", message: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
     throw e;
   }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { dnsLabel } from "../mesh/names";
+import { telemetry } from "../telemetry/metrics";
 import { InvalidError, NotFoundError } from "../errors";
 import { Reply, type RouteContext } from "../http/route";
 import type { Runtime } from "../runtime";
@@ -90,10 +91,12 @@ export async function serveCommitExport(ctx: RouteContext, p: z.infer<typeof tar
   const author = gitAuthor(ctx, rt);
   try {
     const r = await withGit(rt, p.id, (git, spec) => commitExport(git, spec, tree, { expectedBase: b.base, author }));
+    telemetry().gitExport(r.result);
     await recordExport(db, { targetId: p.id, author: `${author.name} <${author.email}>`, branch: r.branch, commit: r.commit ?? "", files: r.files, result: r.result, message: r.message });
     return r;
   } catch (e) {
     if (e instanceof BranchMovedError) return new Reply(409, { error: { code: "conflict", message: e.message, issues: [] }, requestId: ctx.requestId, preview: e.preview });
+    telemetry().gitExport("failed");
     await recordExport(db, { targetId: p.id, author: `${author.name} <${author.email}>`, branch: "", commit: "", files: [], result: "failed", message: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
     throw e;
   }

@@ -62,6 +62,8 @@ export interface RouteDeps {
   runtime(): Promise<Runtime>;
   /** The identity a request carries; null for none; throws UnauthorizedError for a bad one. */
   authenticate(request: Request): Promise<Principal | null>;
+  /** Told each answer: route name, method, status, seconds (Sextant's own telemetry). */
+  observe?(route: string, method: string, status: number, seconds: number): void;
 }
 
 /** On a public route, a request without an identity. */
@@ -81,6 +83,14 @@ export class Reply {
     readonly body: unknown,
     /** A list value becomes one header line per item (Set-Cookie). */
     readonly headers: Record<string, string | string[]> = {},
+  ) {}
+}
+
+/** A handler result that is plain text to be read in place (not a download), e.g. Prometheus's exposition format. */
+export class TextReply {
+  constructor(
+    readonly body: string,
+    readonly contentType: string,
   ) {}
 }
 
@@ -160,7 +170,9 @@ export function createRoute(deps: RouteDeps) {
         };
         const result = await actingAs({ actor: user.name, requestId, source, route: spec.name }, () => handler(input, ctx));
         response =
-          result instanceof FileReply
+          result instanceof TextReply
+            ? new Response(result.body, { status: 200, headers: { "content-type": result.contentType, "cache-control": "no-store", "x-request-id": requestId } })
+            : result instanceof FileReply
             ? new Response(result.body as BodyInit, { status: 200, headers: { "content-type": result.contentType, "content-disposition": `attachment; filename="${result.fileName}"`, "cache-control": "no-store", "x-request-id": requestId } })
             : result instanceof Reply
               ? json(result.status, result.body, requestId, result.headers)
@@ -169,6 +181,7 @@ export function createRoute(deps: RouteDeps) {
         response = errorResponse(e, requestId, log);
       }
       const fields = { method: request.method, path: url.pathname, status: response.status, durationMs: Math.round(performance.now() - started), source };
+      deps.observe?.(spec.name, request.method, response.status, (performance.now() - started) / 1000);
       if (response.status >= 500) log.warn("request failed", fields);
       else if (response.status === 401 || response.status === 403) log.warn("request denied", fields);
       else log.info("request", fields);

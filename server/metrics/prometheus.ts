@@ -34,6 +34,8 @@ export interface PrometheusClientOptions {
   baseUrl: string;
   timeoutMs: number;
   fetch?: typeof fetch;
+  /** Told how long each query took and whether it was answered (Sextant's own telemetry). */
+  observe?: (seconds: number, ok: boolean) => void;
 }
 
 interface ApiEnvelope {
@@ -58,7 +60,7 @@ export class PrometheusClient {
 
   /** An instant query; returns the vector (scalars become a one-sample vector). */
   async query(promql: string, time: Date, signal?: AbortSignal): Promise<VectorSample[]> {
-    const data = await this.call("/api/v1/query", { query: promql, time: seconds(time) }, signal);
+    const data = await this.observed("/api/v1/query", { query: promql, time: seconds(time) }, signal);
     if (data.resultType === "scalar") {
       const [, v] = data.result as unknown as [number, string];
       return [{ metric: {}, value: Number(v) }];
@@ -68,12 +70,24 @@ export class PrometheusClient {
   }
 
   async queryRange(promql: string, start: Date, end: Date, stepSeconds: number, signal?: AbortSignal): Promise<MatrixSeries[]> {
-    const data = await this.call("/api/v1/query_range", { query: promql, start: seconds(start), end: seconds(end), step: String(stepSeconds) }, signal);
+    const data = await this.observed("/api/v1/query_range", { query: promql, start: seconds(start), end: seconds(end), step: String(stepSeconds) }, signal);
     if (data.resultType !== "matrix") throw new PrometheusError("bad_response", `expected a matrix for ${promql}, got ${data.resultType}`);
     return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
       metric: r.metric,
       values: r.values.map(([t, v]) => [t, Number(v)] as [number, number]),
     }));
+  }
+
+  private async observed(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<{ resultType: string; result: unknown[] }> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const r = await this.call(path, params, signal);
+      ok = true;
+      return r;
+    } finally {
+      this.opts.observe?.((performance.now() - started) / 1000, ok);
+    }
   }
 
   private async call(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<{ resultType: string; result: unknown[] }> {
