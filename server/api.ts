@@ -12,7 +12,12 @@ import { getRuntime } from "./runtime";
 import { telemetry } from "./telemetry/metrics";
 
 /** The route wrapper with the process's runtime and its sign-in (tests build their own with createRoute). */
-export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request), observe: (...a) => telemetry().request(...a) });
+export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request), observe: (...a) => telemetry().request(...a), trustedHosts: publicHosts });
+
+async function publicHosts(): Promise<string[]> {
+  const url = (await getRuntime()).config.auth.publicUrl;
+  return url ? [new URL(url).host] : [];
+}
 export { Reply, TextReply } from "./http/route";
 export { serveMetrics, serveReady } from "./telemetry/api";
 export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";

@@ -13,7 +13,7 @@ describe("configuration", () => {
       demo: { enabled: true, host: "127.0.0.1", metricsPort: 15090, requestsPerSecond: 10, ratingsErrorRate: 0.05, viaXds: true },
       prometheus: undefined,
       gitops: { secretKey: undefined, author: { name: "Sextant operator", email: "operator@sextant.invalid" } },
-      auth: { mode: undefined, adminPassword: undefined, sessionIdleMs: 7_200_000, sessionMaxMs: 86_400_000, kubeTokenLogin: false },
+      auth: { mode: undefined, adminPassword: undefined, sessionIdleMs: 7_200_000, sessionMaxMs: 86_400_000, kubeTokenLogin: false, publicUrl: undefined },
       xds: { host: "127.0.0.1", port: 15010, debounceMs: 100 },
       dataplane: "worker",
       graph: { cacheSeconds: 5, healthRules: [] },

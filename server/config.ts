@@ -179,6 +179,8 @@ export interface Config {
     sessionMaxMs: number;
     /** Sign-in with a Kubernetes bearer token (a cluster must be configured). */
     kubeTokenLogin: boolean;
+    /** Where browsers reach Sextant (SEXTANT_PUBLIC_URL): its host is accepted as the Origin of writes. */
+    publicUrl: string | undefined;
     oidc: { issuer: string; clientId: string; clientSecret: string; scopes: string; roleClaim: string; nameClaim: string; roles: Record<string, "viewer" | "operator" | "admin">; publicUrl: string; clockSkewSeconds: number } | undefined;
   };
   /** `tls`: file paths of the server's certificate, key and the proxies' CA; proxies then need certificates (mTLS). */
@@ -270,7 +272,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     xds: { host: c.SEXTANT_XDS_HOST, port: c.SEXTANT_XDS_PORT, debounceMs: c.SEXTANT_XDS_DEBOUNCE_MS, tls },
     dataplane: c.SEXTANT_DATAPLANE,
     gitops: { secretKey: c.SEXTANT_SECRET_KEY, author: { name: c.SEXTANT_GIT_AUTHOR.replace(/ <.*$/, ""), email: /<(.*)>/.exec(c.SEXTANT_GIT_AUTHOR)![1]! } },
-    auth: { kubeTokenLogin: c.SEXTANT_KUBE_TOKEN_LOGIN, mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD || oidc || c.SEXTANT_KUBE_TOKEN_LOGIN ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000, oidc },
+    auth: { publicUrl: c.SEXTANT_PUBLIC_URL, kubeTokenLogin: c.SEXTANT_KUBE_TOKEN_LOGIN, mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD || oidc || c.SEXTANT_KUBE_TOKEN_LOGIN ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000, oidc },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
     limiter: {

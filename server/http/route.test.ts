@@ -164,4 +164,15 @@ describe("the wrapper refuses hostile input at the edge", () => {
     expect(res.status).toBe(503);
     expect((await res.json()).error.message).toContain("no metrics source");
   });
+
+  it("refuses writes from another site; accepts the public URL's host behind a proxy that rewrites Host", async () => {
+    const behind = createRoute({ runtime: () => Promise.reject(new Error("none")), authenticate: async () => ANONYMOUS_ADMIN, trustedHosts: async () => ["sextant.example.com"] })({ name: "test.write", body: z.strictObject({}) }, () => ({ ok: true }));
+    const write = (origin: string, extra: Record<string, string> = {}) => behind(new Request("http://sextant-internal:3000/api/t", { method: "POST", body: "{}", headers: { "content-type": "application/json", host: "sextant-internal:3000", origin, ...extra } }));
+    expect((await write("https://sextant.example.com")).status).toBe(200);
+    expect((await write("http://sextant-internal:3000")).status).toBe(200);
+    const evil = await write("https://evil.example");
+    expect(evil.status).toBe(403);
+    expect((await evil.json()).error.message).toContain("cross-origin request refused");
+    expect((await write("https://sextant.example.com", { "sec-fetch-site": "cross-site" })).status).toBe(403);
+  });
 });

@@ -62,6 +62,8 @@ export interface RouteDeps {
   runtime(): Promise<Runtime>;
   /** The identity a request carries; null for none; throws UnauthorizedError for a bad one. */
   authenticate(request: Request): Promise<Principal | null>;
+  /** Hosts browsers reach Sextant at besides the request's own Host (SEXTANT_PUBLIC_URL behind a proxy that rewrites Host). */
+  trustedHosts?(): Promise<string[]>;
   /** Told each answer: route name, method, status, seconds (Sextant's own telemetry). */
   observe?(route: string, method: string, status: number, seconds: number): void;
 }
@@ -193,7 +195,7 @@ export function createRoute(deps: RouteDeps) {
 /** Who is asking, if they may: role enough for the route, and a write from this site only. */
 async function admit(spec: RouteSpec<unknown, unknown, unknown>, request: Request, deps: RouteDeps): Promise<Principal> {
   const write = !READS.has(request.method);
-  if (write) refuseCrossSite(request);
+  if (write) refuseCrossSite(request, (await deps.trustedHosts?.()) ?? []);
   const access = spec.access ?? (write ? "operate" : "read");
   const user = await deps.authenticate(request).catch((e: unknown) => {
     // A public route (sign-in) works with a stale cookie; elsewhere the reason is the answer.
@@ -211,7 +213,7 @@ async function admit(spec: RouteSpec<unknown, unknown, unknown>, request: Reques
 }
 
 /** A browser sends Origin (and Sec-Fetch-Site) with every write: one from another site is refused. */
-function refuseCrossSite(request: Request): void {
+function refuseCrossSite(request: Request, trusted: string[]): void {
   const site = request.headers.get("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none") throw new ForbiddenError(`cross-site request refused (Sec-Fetch-Site: ${site})`);
   const origin = request.headers.get("origin");
@@ -223,7 +225,7 @@ function refuseCrossSite(request: Request): void {
   } catch {
     from = origin;
   }
-  if (from !== host) throw new ForbiddenError(`cross-origin request refused (Origin ${origin.slice(0, 100)} is not ${host})`);
+  if (from !== host && !trusted.includes(from)) throw new ForbiddenError(`cross-origin request refused (Origin ${origin.slice(0, 100)} is not ${host})`);
 }
 
 function sourceOf(request: Request): string {
