@@ -14,12 +14,12 @@ import { KubeSource } from "./source";
 import { kubeConfigFor } from "../testing/kubeconfig";
 
 /**
- * deploy/kubernetes/rbac.yaml is exactly what Sextant's Kubernetes features use: every feature
+ * deploy/kubernetes/base/rbac.yaml is exactly what Sextant's Kubernetes features use: every feature
  * runs against an API server that grants only that ClusterRole (no request is refused), and every
  * rule in it is used by some request.
  */
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-const rules = (YAML.parseAllDocuments(fs.readFileSync(path.join(process.cwd(), "deploy", "kubernetes", "rbac.yaml"), "utf8")).map((d) => d.toJS())[0] as { rules: Rule[] }).rules;
+const rules = (YAML.parseAllDocuments(fs.readFileSync(path.join(process.cwd(), "deploy", "kubernetes", "base", "rbac.yaml"), "utf8")).map((d) => d.toJS())[0] as { rules: Rule[] }).rules;
 const grants = (verb: string, group: string, resource: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
 const dbs = embeddedTestDatabase();
 afterAll(() => dbs.cleanup());
