@@ -29,6 +29,8 @@ import type { Desired } from "./kube/apply";
 import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
 import { Auth } from "./auth/service";
+import { Alone, type Leadership, PgLeader } from "./leader/leadership";
+import { ChangeFeed } from "./leader/changes";
 import { telemetry } from "./telemetry/metrics";
 import { OidcClient } from "./auth/oidc";
 import { kubeIdentity } from "./auth/kube-login";
@@ -62,6 +64,8 @@ export interface Runtime {
   limiters: LimiterController;
   /** Who a request comes from (anonymous, sessions, API tokens). */
   auth: Auth;
+  /** Whether this replica runs the writers (auto-apply, auto-export). */
+  leadership: Leadership;
   startedAt: Date;
   stop(): Promise<void>;
 }
@@ -96,6 +100,9 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   // The cluster's informers start at once; an unreachable cluster is reported, not fatal.
   const kube = config.kube ? new KubeConnection(config.kube, registry, rootLog.child({ component: "kube" })) : undefined;
   kube?.start();
+  // Replicas on one PostgreSQL elect the one that writes; alone (embedded database), this one does.
+  const leadership: Leadership = config.databaseUrl ? new PgLeader(config.databaseUrl, rootLog.child({ component: "leader" })) : new Alone();
+  leadership.start();
   const store = new StoreSupervisor(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: rootLog.child({ component: "store" }) },
     rootLog.child({ component: "store" }),
@@ -117,6 +124,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   if (planeResult.status === "rejected") {
     await store.close().catch(() => undefined);
     kube?.stop();
+    await leadership.stop();
     throw planeResult.reason;
   }
   const dataplane = planeResult.value;
@@ -175,6 +183,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
       }
     },
     exportTo: (id) => exportNow(runtime, id),
+    leading: () => leadership.leading,
     log: rootLog.child({ component: "auto-export" }),
   });
   if (kube) {
@@ -190,6 +199,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
       desired: async () => (await generatedObjects(runtime)).map((o) => o.object as Desired),
       intents: async () => (await listIntents(store.get().prisma, { kind: INTENT_KINDS })).map((r) => ({ id: r.id, namespace: r.namespace, target: r.target, revision: r.revision })),
       log: rootLog.child({ component: "auto-apply" }),
+      leading: () => leadership.leading,
     });
   }
   const oidcKey = parseSecretKey(config.gitops.secretKey);
@@ -200,11 +210,28 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     informers: () => kube?.status().kinds ?? [],
     limiterCycleMs: () => limiters.lastCycle?.ms,
     // One process runs the writers (until leader election across replicas exists).
-    leader: () => true,
+    leader: () => leadership.leading,
   });
+  // A change on another replica (PostgreSQL NOTIFY), and every 30 s in case one was missed: this
+  // replica's proxies get it, its limiters are evaluated again, and the leader writes it out.
+  const onChange = (action: string) => {
+    xds?.controller.schedule();
+    if (action.startsWith("limiter.") || action === "reconnected" || action === "reconcile") void limiters.evaluateNow().catch(() => undefined);
+    if (leadership.leading) {
+      kube?.autoApply?.trigger();
+      gitops.trigger();
+    }
+  };
+  const changes = config.databaseUrl ? new ChangeFeed(config.databaseUrl, onChange, rootLog.child({ component: "changes" })) : undefined;
+  changes?.start();
+  const reconcile = changes ? setInterval(() => onChange("reconcile"), 30_000) : undefined;
+  reconcile?.unref();
+  // A replica that becomes the leader writes out what is in force at once.
+  leadership.onChange((leading) => leading && onChange("leading"));
   const runtime: Runtime = {
     config,
     auth,
+    leadership,
     log,
     registry,
     store,
@@ -220,12 +247,16 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     stop: () =>
       (stopping ??= (async () => {
         demoTraffic?.stop();
+        if (reconcile) clearInterval(reconcile);
+        await changes?.stop();
         gitops.stop();
         kube?.stop();
         limiters.stop();
         xds?.controller.stop();
         await dataplane.stop().catch((e: unknown) => log.warn("the data plane did not stop cleanly", { error: describeError(e) }));
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
+        // Last: another replica takes over the writers once this one has finished its own.
+        await leadership.stop();
       })()),
   };
   // The CRD schemas (Istio's, Slime's SmartLimiter) are parsed and compiled on first use (~1 s here in all),

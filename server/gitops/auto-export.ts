@@ -12,6 +12,8 @@ export interface AutoExportDeps {
   exportTo: (targetId: string) => Promise<unknown>;
   log: Logger;
   debounceMs?: number;
+  /** Whether this replica runs the writers (asked right before each export; default: yes). */
+  leading?: () => boolean;
 }
 
 export class AutoExporter {
@@ -39,6 +41,7 @@ export class AutoExporter {
       if (this.stopped) return;
       this.runs++;
       for (const id of await this.deps.targets()) {
+        if (this.deps.leading?.() === false) return;
         try {
           await this.deps.exportTo(id);
         } catch (e) {

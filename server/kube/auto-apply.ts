@@ -26,6 +26,8 @@ export interface AutoApplyDeps {
   intents: () => Promise<IntentRef[]>;
   log: Logger;
   debounceMs?: number;
+  /** Whether this replica runs the writers (asked right before writing; default: yes). */
+  leading?: () => boolean;
 }
 
 export class AutoApplier {
@@ -71,7 +73,7 @@ export class AutoApplier {
 
   private async pass(): Promise<void> {
     const client = this.deps.client();
-    if (!client || this.stopped) return;
+    if (!client || this.stopped || this.deps.leading?.() === false) return;
     const on = [...(await this.deps.namespaces())].sort();
     if (on.length === 0) return;
     const [all, intents] = await Promise.all([this.deps.desired(), this.deps.intents()]);

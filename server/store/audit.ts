@@ -86,6 +86,8 @@ export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<AuditRecor
     prevHash: prev?.hash ?? "",
   };
   const hash = hashOf(row);
+  // Other replicas hear of the change when (and only if) this transaction commits (server/leader/changes.ts).
+  await tx.$executeRaw`SELECT pg_notify('sextant_changes', ${entry.action})`;
   const created = await tx.auditEvent.create({ data: { ...row, details: row.details === null ? Prisma.DbNull : (row.details as Prisma.InputJsonValue), hash } });
   return toRecord(created);
 }

@@ -1,0 +1,120 @@
+import pg from "pg";
+import { describeError } from "../errors";
+import type { Logger } from "../log";
+
+/**
+ * Which replica runs the writers (auto-apply to the cluster, auto-export to Git). Every replica
+ * serves the UI, the API and xDS; only the leader writes, and a writer asks `leading` right
+ * before each write. Without a shared database (the embedded one) the process is alone and leads.
+ * On PostgreSQL the leader holds a session-level advisory lock on its own connection: the lock
+ * goes when that session ends (the process dies, the connection breaks), and another replica
+ * takes it at its next try (every `retryMs`). The leader checks its connection every `retryMs`
+ * and stops leading as soon as a check fails or takes longer than `renewDeadlineMs`, so it stops
+ * writing no later than PostgreSQL can give the lock away.
+ */
+export interface Leadership {
+  readonly leading: boolean;
+  /** What kind of election: "alone" (embedded database) or "postgres" (advisory lock). */
+  readonly kind: string;
+  start(): void;
+  stop(): Promise<void>;
+  onChange(listener: (leading: boolean) => void): void;
+}
+
+export class Alone implements Leadership {
+  readonly leading = true;
+  readonly kind = "alone";
+  start(): void {}
+  async stop(): Promise<void> {}
+  onChange(): void {}
+}
+
+/** A fixed 64-bit key: every Sextant replica on the database competes for the same lock. */
+export const LEADER_LOCK = 0x5e47a17_1eadn;
+
+export class PgLeader implements Leadership {
+  readonly kind = "postgres";
+  private client: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private isLeading = false;
+  private stopped = false;
+  private busy = false;
+  private readonly listeners: ((leading: boolean) => void)[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly log: Logger,
+    private readonly retryMs = 2000,
+    private readonly renewDeadlineMs = 10_000,
+  ) {}
+
+  get leading(): boolean {
+    return this.isLeading;
+  }
+
+  onChange(listener: (leading: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.retryMs);
+    this.timer.unref();
+  }
+
+  private set(leading: boolean, why: string): void {
+    if (leading === this.isLeading) return;
+    this.isLeading = leading;
+    this.log.info(leading ? "leading: this replica runs the writers" : "not leading", { why });
+    for (const l of this.listeners) l(leading);
+  }
+
+  private drop(why: string): void {
+    this.set(false, why);
+    const c = this.client;
+    this.client = undefined;
+    c?.end().catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy || this.stopped) return;
+    this.busy = true;
+    try {
+      if (!this.client) {
+        const c = new pg.Client({ connectionString: this.url, application_name: "sextant-leader" });
+        c.on("error", (e) => this.drop(`the leader connection failed: ${describeError(e)}`));
+        c.on("end", () => this.client === c && this.drop("the leader connection ended"));
+        await c.connect();
+        this.client = c;
+      }
+      const c = this.client;
+      if (this.isLeading) {
+        // Renew: the session (and with it the lock) is alive, within the deadline.
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([c.query("SELECT 1"), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${this.renewDeadlineMs} ms`)), this.renewDeadlineMs)))]);
+        } finally {
+          clearTimeout(timer);
+        }
+      } else {
+        const r = await c.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [LEADER_LOCK.toString()]);
+        if (r.rows[0]?.locked) this.set(true, "took the advisory lock");
+      }
+    } catch (e) {
+      this.drop(`cannot hold leadership: ${describeError(e)}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    const c = this.client;
+    this.client = undefined;
+    this.set(false, "stopping");
+    // Ending the session releases the lock at once: another replica leads at its next try.
+    await c?.end().catch(() => undefined);
+  }
+}
