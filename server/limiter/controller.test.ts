@@ -110,7 +110,13 @@ describe("the SmartLimiter controller", () => {
     ];
     let loads = 0;
     let policyChanges = 0;
-    const c = controllerOf(registry, stored, { load: async () => (loads++, stored), onPolicies: () => policyChanges++ });
+    // The metrics can be taken away (as when Prometheus goes down) from the running controller.
+    let metricsDown = false;
+    const inputs = () => {
+      if (metricsDown) throw new Error("metrics unavailable");
+      return { traffic: undefined, prometheus: undefined, handlers: {}, windowSeconds: 60 };
+    };
+    const c = controllerOf(registry, stored, { load: async () => (loads++, stored), onPolicies: () => policyChanges++, inputs });
     await c.start();
     try {
       expect(loads).toBe(1);
@@ -135,11 +141,20 @@ describe("the SmartLimiter controller", () => {
       await c.forget("t");
       expect(c.status().map((s) => s.id)).toEqual(["r"]);
       expect(c.objects().map((o) => o.kind)).toEqual(["EnvoyFilter"]);
-      // A save whose evaluation fails keeps what is in force and says why.
-      const failing = controllerOf(registry, stored, { inputs: () => { throw new Error("metrics unavailable"); } });
-      await failing.evaluateOne({ id: "r", revision: 3, limiter: limiterOf("reviews", "single", "5") });
-      expect(failing.status()).toEqual([]);
-      expect(failing.lastCycle?.error).toBe("evaluating default/reviews after its save failed: metrics unavailable");
+      // With the metrics gone, a save whose evaluation fails keeps what is in force (revision 2,
+      // quota 25, its policy) on the running controller, and says why; so does a whole cycle.
+      const inForce = { status: c.status().find((s) => s.id === "r"), policies: JSON.stringify(c.policies()) };
+      metricsDown = true;
+      await c.evaluateOne({ id: "r", revision: 3, limiter: limiterOf("reviews", "single", "5") });
+      expect(c.status().find((s) => s.id === "r")).toBe(inForce.status);
+      expect(c.status().find((s) => s.id === "r")!.evaluation!.descriptors[0]!.quota).toBe(25);
+      expect(JSON.stringify(c.policies())).toBe(inForce.policies);
+      expect(c.lastCycle?.error).toBe("evaluating default/reviews after its save failed: metrics unavailable");
+      await c.evaluateNow();
+      expect(c.status().find((s) => s.id === "r")!.evaluation!.descriptors[0]!.quota).toBe(25);
+      expect(JSON.stringify(c.policies())).toBe(inForce.policies);
+      expect(c.lastCycle?.error).toContain("metrics unavailable");
+      metricsDown = false;
 
       await c.forget("r");
       expect(c.status()).toEqual([]);
