@@ -17,6 +17,7 @@ describe("configuration", () => {
       xds: { host: "127.0.0.1", port: 15010, debounceMs: 100 },
       dataplane: "worker",
       graph: { cacheSeconds: 5, healthRules: [] },
+      leader: { election: "alone", lease: { namespace: "default", name: "sextant-leader", holder: undefined } },
       limiter: {
         intervalSeconds: 30,
         windowSeconds: 60,
@@ -44,6 +45,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ SEXTANT_LIMITER_INTERVAL_SECONDS: "0", SEXTANT_LIMITER_HANDLERS: '{"Bad Name": "x"}', SEXTANT_RLS_SERVICE: "nohost" })).toThrow(
       /SEXTANT_LIMITER_INTERVAL_SECONDS="0": must be between 1 and 3600 seconds[\s\S]*SEXTANT_LIMITER_HANDLERS=.*Bad Name: [\s\S]*SEXTANT_RLS_SERVICE="nohost": must be host:port/,
     );
+  });
+
+  it("elects a leader by a Lease with a cluster, by an advisory lock without, alone on the embedded database; names impossible choices", () => {
+    const db = { DATABASE_URL: "postgresql://sextant@db:5432/sextant" };
+    expect(loadConfig({}).leader.election).toBe("alone");
+    expect(loadConfig(db).leader.election).toBe("postgres");
+    const inPod = loadConfig({ ...db, KUBERNETES_SERVICE_HOST: "10.0.0.1", POD_NAMESPACE: "sextant", POD_NAME: "sextant-7d9f-abcde" });
+    expect(inPod.leader).toEqual({ election: "lease", lease: { namespace: "sextant", name: "sextant-leader", holder: "sextant-7d9f-abcde" } });
+    expect(loadConfig({ ...db, KUBERNETES_SERVICE_HOST: "10.0.0.1", SEXTANT_LEADER_ELECTION: "postgres", SEXTANT_LEASE_NAMESPACE: "ops", SEXTANT_LEASE_NAME: "console" }).leader).toEqual({ election: "postgres", lease: { namespace: "ops", name: "console", holder: undefined } });
+    expect(() => loadConfig({ SEXTANT_LEADER_ELECTION: "lease" })).toThrow(/SEXTANT_LEADER_ELECTION="lease": electing a leader needs replicas sharing one PostgreSQL[\s\S]*a Kubernetes Lease needs a cluster/);
+    expect(() => loadConfig({ ...db, SEXTANT_LEADER_ELECTION: "raft", SEXTANT_LEASE_NAME: "Bad_Name" })).toThrow(/SEXTANT_LEADER_ELECTION="raft": must be auto, lease or postgres[\s\S]*SEXTANT_LEASE_NAME="Bad_Name"/);
   });
 
   it("reads every variable", () => {

@@ -145,6 +145,14 @@ export const configSchema = z.object({
   SEXTANT_KUBE_TOKEN_LOGIN: bool(false),
   SEXTANT_SESSION_IDLE_MINUTES: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 10080 minutes").max(10_080, "must be between 1 and 10080 minutes").default(120),
   SEXTANT_SESSION_MAX_HOURS: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 720 hours").max(720, "must be between 1 and 720 hours").default(24),
+  /** Who runs the writers when several replicas share one PostgreSQL: a Kubernetes Lease or an advisory lock (auto: the Lease when a cluster is configured). */
+  SEXTANT_LEADER_ELECTION: z.enum(["auto", "lease", "postgres"], { error: "must be auto, lease or postgres" }).default("auto"),
+  SEXTANT_LEASE_NAME: z.string().trim().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name such as sextant-leader").max(253).default("sextant-leader"),
+  /** Where the Lease lives: SEXTANT_LEASE_NAMESPACE, else the pod's namespace (POD_NAMESPACE, from the downward API), else default. */
+  SEXTANT_LEASE_NAMESPACE: z.string().trim().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name such as sextant").max(63).optional(),
+  POD_NAMESPACE: z.string().trim().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name").max(63).optional(),
+  /** This replica's name in the Lease (a random suffix is added): the pod name, else the host name. */
+  POD_NAME: z.string().trim().regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/, "must be a pod name").max(253).optional(),
   SEXTANT_DEMO_RATINGS_ERROR_RATE: z.coerce
     .number({ error: "must be a number" })
     .min(0, "must be a fraction between 0 and 1")
@@ -188,6 +196,8 @@ export interface Config {
   /** Where the xDS server and the demo mesh run: their own thread (default) or the console's. */
   dataplane: "worker" | "inline";
   graph: { cacheSeconds: number; healthRules: HealthRule[] };
+  /** Leader election among replicas: "alone" (embedded database), a PostgreSQL advisory lock, or a Kubernetes Lease. */
+  leader: { election: "alone" | "postgres" | "lease"; lease: { namespace: string; name: string; holder: string | undefined } };
   limiter: {
     intervalSeconds: number;
     windowSeconds: number;
@@ -249,9 +259,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.SEXTANT_KUBE_TOKEN_LOGIN && !(c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (c.KUBECONFIG || c.KUBERNETES_SERVICE_HOST))))
     problems.push({ variable: "SEXTANT_KUBE_TOKEN_LOGIN", message: "sign-in with a Kubernetes token needs a cluster (KUBECONFIG, or running in a pod)", value: input.SEXTANT_KUBE_TOKEN_LOGIN });
   if (c.SEXTANT_KUBE_TOKEN_LOGIN && c.SEXTANT_AUTH === "anonymous") problems.push({ variable: "SEXTANT_AUTH", message: "anonymous access and Kubernetes token sign-in exclude each other", value: c.SEXTANT_AUTH });
-  if (problems.length) throw new ConfigError(problems);
   const inCluster = Boolean(c.KUBERNETES_SERVICE_HOST);
   const clusterSet = c.SEXTANT_KUBE === "on" || (c.SEXTANT_KUBE === "auto" && (Boolean(c.KUBECONFIG) || inCluster));
+  if (c.SEXTANT_LEADER_ELECTION !== "auto" && !c.DATABASE_URL)
+    problems.push({ variable: "SEXTANT_LEADER_ELECTION", message: "electing a leader needs replicas sharing one PostgreSQL: set DATABASE_URL (the embedded database serves one process, which leads alone)", value: c.SEXTANT_LEADER_ELECTION });
+  if (c.SEXTANT_LEADER_ELECTION === "lease" && !clusterSet)
+    problems.push({ variable: "SEXTANT_LEADER_ELECTION", message: "a Kubernetes Lease needs a cluster (KUBECONFIG, or running in a pod)", value: c.SEXTANT_LEADER_ELECTION });
+  if (problems.length) throw new ConfigError(problems);
   const kube = clusterSet
     ? { kubeconfig: c.KUBECONFIG, context: c.SEXTANT_KUBE_CONTEXT, inCluster: inCluster && !c.KUBECONFIG, namespaces: c.SEXTANT_NAMESPACES?.length ? c.SEXTANT_NAMESPACES : undefined, namespaceSelector: c.SEXTANT_NAMESPACE_SELECTOR }
     : undefined;
@@ -275,6 +289,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: { publicUrl: c.SEXTANT_PUBLIC_URL, kubeTokenLogin: c.SEXTANT_KUBE_TOKEN_LOGIN, mode: c.SEXTANT_AUTH ?? (c.SEXTANT_ADMIN_PASSWORD || oidc || c.SEXTANT_KUBE_TOKEN_LOGIN ? "local" : undefined), adminPassword: c.SEXTANT_ADMIN_PASSWORD, sessionIdleMs: c.SEXTANT_SESSION_IDLE_MINUTES * 60_000, sessionMaxMs: c.SEXTANT_SESSION_MAX_HOURS * 3_600_000, oidc },
     prometheus: c.PROMETHEUS_URL ? { url: c.PROMETHEUS_URL, timeoutMs: c.PROMETHEUS_TIMEOUT_MS } : undefined,
     graph: { cacheSeconds: c.SEXTANT_GRAPH_CACHE_SECONDS, healthRules: c.SEXTANT_HEALTH_CONFIG ?? [] },
+    leader: {
+      election: !c.DATABASE_URL ? "alone" : c.SEXTANT_LEADER_ELECTION === "auto" ? (kube ? "lease" : "postgres") : c.SEXTANT_LEADER_ELECTION,
+      lease: { namespace: c.SEXTANT_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? "default", name: c.SEXTANT_LEASE_NAME, holder: c.POD_NAME },
+    },
     limiter: {
       intervalSeconds: c.SEXTANT_LIMITER_INTERVAL_SECONDS,
       windowSeconds: c.SEXTANT_LIMITER_WINDOW_SECONDS,

@@ -1,5 +1,7 @@
 import { re2Check } from "./intents/re2";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import { type Config, ConfigError, loadConfig } from "./config";
 import type { XdsTls } from "./xds/server";
 import { type DataplaneHandle, startDataplane } from "./dataplane/host";
@@ -21,7 +23,7 @@ import { LimiterController } from "./limiter/controller";
 import { storedLimiters } from "./limiter/service";
 import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
-import { KubeConnection } from "./kube/connection";
+import { KubeConnection, loadKubeConfig } from "./kube/connection";
 import { AutoApplier } from "./kube/auto-apply";
 import { AutoExporter } from "./gitops/auto-export";
 import { exportNow } from "./gitops/service";
@@ -31,6 +33,7 @@ import { autoApplyNamespaces } from "./store/settings";
 import { Auth } from "./auth/service";
 import { Alone, type Leadership, PgLeader } from "./leader/leadership";
 import { ChangeFeed } from "./leader/changes";
+import { LeaseLeader } from "./leader/lease";
 import { telemetry } from "./telemetry/metrics";
 import { OidcClient } from "./auth/oidc";
 import { kubeIdentity } from "./auth/kube-login";
@@ -92,6 +95,18 @@ export function getRuntime(): Promise<Runtime> {
   return holder[KEY] ?? startRuntime();
 }
 
+/** Who runs the writers: a Kubernetes Lease (replicas in a cluster), a PostgreSQL advisory lock (replicas elsewhere), or this process alone. */
+function electLeader(config: Config): Leadership {
+  const log = rootLog.child({ component: "leader" });
+  const { election, lease } = config.leader;
+  if (election === "lease" && config.kube) {
+    const kube = config.kube;
+    return new LeaseLeader(() => loadKubeConfig(kube), { namespace: lease.namespace, name: lease.name, identity: `${lease.holder ?? os.hostname()}_${randomUUID().slice(0, 8)}` }, log);
+  }
+  if (election !== "alone" && config.databaseUrl) return new PgLeader(config.databaseUrl, log);
+  return new Alone();
+}
+
 async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   const config = loadConfig(env);
   setLogLevel(config.logLevel);
@@ -101,7 +116,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   const kube = config.kube ? new KubeConnection(config.kube, registry, rootLog.child({ component: "kube" })) : undefined;
   kube?.start();
   // Replicas on one PostgreSQL elect the one that writes; alone (embedded database), this one does.
-  const leadership: Leadership = config.databaseUrl ? new PgLeader(config.databaseUrl, rootLog.child({ component: "leader" })) : new Alone();
+  const leadership = electLeader(config);
   leadership.start();
   const store = new StoreSupervisor(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: rootLog.child({ component: "store" }) },
@@ -209,7 +224,6 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     proxies: () => (xds?.dataplane.proxies() ?? []).map((p) => ({ client: p.client, nacked: p.types.filter((t) => t.nack).map((t) => t.typeUrl.split(".").pop() ?? t.typeUrl) })),
     informers: () => kube?.status().kinds ?? [],
     limiterCycleMs: () => limiters.lastCycle?.ms,
-    // One process runs the writers (until leader election across replicas exists).
     leader: () => leadership.leading,
   });
   // A change on another replica (PostgreSQL NOTIFY), and every 30 s in case one was missed: this

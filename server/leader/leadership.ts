@@ -14,7 +14,7 @@ import type { Logger } from "../log";
  */
 export interface Leadership {
   readonly leading: boolean;
-  /** What kind of election: "alone" (embedded database) or "postgres" (advisory lock). */
+  /** What kind of election: "alone" (embedded database), "postgres" (advisory lock) or "kubernetes-lease" (lease.ts). */
   readonly kind: string;
   start(): void;
   stop(): Promise<void>;

@@ -90,9 +90,10 @@ export function serverSideApply(live: Obj | undefined, applied: Obj, manager: st
 }
 
 /** An Update (PUT, merge-patch) by `manager`: it takes the fields it changed from every other manager. */
-export function recordUpdate(before: Obj | undefined, after: Obj, manager: string): void {
+/** `structs`: top-level fields that are Go value structs (a built-in type's spec), never owned as maps themselves. */
+export function recordUpdate(before: Obj | undefined, after: Obj, manager: string, structs: string[] = []): void {
   const list = entries(before);
-  const changed = changedPaths((before ?? { metadata: {} }) as Obj, after);
+  const changed = changedPaths((before ?? { metadata: {} }) as Obj, after, structs);
   if (changed.length === 0) {
     write(after, list);
     return;

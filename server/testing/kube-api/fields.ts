@@ -109,7 +109,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  * Leaf paths whose value differs between two objects (for Update operations' ownership), and
  * the maps an Update creates, which it owns as maps too (`".": {}`).
  */
-export function changedPaths(before: Json, after: Json): Path[] {
+export function changedPaths(before: Json, after: Json, structs: string[] = []): Path[] {
   const a = new Map(leafPaths(before).map((p) => [key(p), p]));
   const b = new Map(leafPaths(after).map((p) => [key(p), p]));
   const out: Path[] = [];
@@ -119,7 +119,7 @@ export function changedPaths(before: Json, after: Json): Path[] {
     out.push(p);
     for (let i = 1; i < p.length; i++) {
       const m = p.slice(0, i);
-      if (m[0] === "metadata" && i < 2) continue;
+      if ((m[0] === "metadata" || structs.includes(m[0] as string)) && i < 2) continue;
       if (getAt(before, m) === undefined && !maps.has(key(m))) {
         maps.add(key(m));
         out.push([...m, SELF]);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import YAML from "yaml";
 import { validateAgainstCrd } from "../../translate/crd";
+import { builtinCauses, decodeError } from "./builtin";
 import { conflictMessage, recordUpdate, serverSideApply, strip } from "./apply";
 import { deepEqual } from "./fields";
 import { type ApiResource, apiVersionOf, qualified } from "./resources";
@@ -25,6 +26,8 @@ export interface WriteContext {
 }
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A built-in type's spec is a Go value struct: an Update does not own it as a map (transcript 10). */
+const structs = (c: WriteContext) => (c.r.custom ? [] : ["spec"]);
 const dryRun = (c: WriteContext) => c.query.get("dryRun") === "All";
 
 function namespaceMissing(c: WriteContext): boolean {
@@ -37,7 +40,7 @@ function namespaceMissing(c: WriteContext): boolean {
 
 /** Schema problems of a custom resource as the server reports them on create/update (422). */
 function schemaCauses(c: WriteContext, obj: Obj): { field: string; message: string; reason: string }[] {
-  if (!c.r.custom) return c.r.plural === "pods" && !(obj.spec as { containers?: unknown[] } | undefined)?.containers?.length ? [{ reason: "FieldValueRequired", message: "Required value", field: "spec.containers" }] : [];
+  if (!c.r.custom) return builtinCauses(c.r, obj);
   return validateAgainstCrd({ apiVersion: apiVersionOf(c.r, c.version), kind: c.r.kind, spec: obj.spec })
     .filter((p) => !p.message.startsWith("unknown field"))
     .map((p) => ({ field: p.path, message: /must be equal to one of/.test(p.message) ? `Unsupported value` : `Invalid value: ${p.message}`, reason: /must be equal to one of/.test(p.message) ? "FieldValueNotSupported" : "FieldValueInvalid" }));
@@ -68,6 +71,8 @@ function store(c: WriteContext, obj: Obj, type: "ADDED" | "MODIFIED"): Obj {
 export function create(c: WriteContext): void {
   const obj = parseJson(c);
   if (!obj) return;
+  const undecodable = decodeError(c.r, c.version, obj);
+  if (undecodable) return badRequest(c.res, undecodable);
   if (obj.metadata.namespace && c.ns && obj.metadata.namespace !== c.ns) return badRequest(c.res, "the namespace of the provided object does not match the namespace sent on the request");
   if (c.ns) obj.metadata.namespace = c.ns;
   if (!obj.metadata.name && typeof obj.metadata.generateName === "string") obj.metadata.name = `${obj.metadata.generateName}${randomUUID().slice(0, 5)}`;
@@ -82,7 +87,7 @@ export function create(c: WriteContext): void {
   if (c.store.get(c.r, c.ns, name)) return sendStatus(c.res, 409, { message: `${qualified(c.r)} "${name}" already exists`, reason: "AlreadyExists", details: details(c.r, name) });
   const warnings = unknown.length && c.query.get("fieldValidation") !== "Ignore" ? { Warning: unknown.map((u) => `299 - "unknown field \\"${u}\\""`).join(", ") } : undefined;
   if (c.r.custom || c.r.group === "apps") obj.metadata.generation = 1;
-  recordUpdate(undefined, obj, c.manager);
+  recordUpdate(undefined, obj, c.manager, structs(c));
   if (dryRun(c)) return sendJson(c.res, 201, shape(c.r, c.version, { ...obj, metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: nowSeconds() } }), warnings);
   sendJson(c.res, 201, shape(c.r, c.version, store(c, obj, "ADDED")), warnings);
 }
@@ -98,6 +103,8 @@ function commit(c: WriteContext, live: Obj, next: Obj, status = 200): void {
 export function replace(c: WriteContext): void {
   const obj = parseJson(c);
   if (!obj) return;
+  const undecodable = decodeError(c.r, c.version, obj);
+  if (undecodable) return badRequest(c.res, undecodable);
   if (obj.metadata.name !== c.name) return badRequest(c.res, `the name of the object (${obj.metadata.name}) does not match the name on the URL (${c.name})`);
   const live = c.store.get(c.r, c.ns, c.name!);
   if (!live) return notFound(c.res, c.r, c.name!);
@@ -108,7 +115,7 @@ export function replace(c: WriteContext): void {
   const next: Obj = { ...obj, metadata: { ...obj.metadata, namespace: live.metadata.namespace, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp, resourceVersion: live.metadata.resourceVersion, managedFields: live.metadata.managedFields, ...(live.metadata.generation !== undefined ? { generation: live.metadata.generation } : {}) } } as Obj;
   if (c.sub !== "status") next.status = live.status ?? next.status;
   if (next.status === undefined) delete next.status;
-  recordUpdate(live, next, c.manager);
+  recordUpdate(live, next, c.manager, structs(c));
   commit(c, live, next);
 }
 
@@ -172,9 +179,15 @@ export function patch(c: WriteContext): void {
   next.metadata.resourceVersion = live.metadata.resourceVersion;
   if (c.sub === "status") next = { ...live, status: next.status } as Obj;
   else if (live.status !== undefined) next.status = live.status;
+  // A patched object that no longer decodes: 422 on the field "patch", quoting the whole patched object.
+  const undecodable = decodeError(c.r, c.version, next);
+  if (undecodable) {
+    const message = `Invalid value: ${JSON.stringify(JSON.stringify(next))}: ${undecodable.replace(/^.*? cannot be handled as a \w+: /, "")}`;
+    return sendStatus(c.res, 422, { message: ` "" is invalid: patch: ${message}`, reason: "Invalid", details: { causes: [{ reason: "FieldValueInvalid", message, field: "patch" }] } });
+  }
   const causes = schemaCauses(c, next);
   if (causes.length) return invalid(c.res, c.r, c.name!, causes);
-  recordUpdate(live, next, c.manager);
+  recordUpdate(live, next, c.manager, structs(c));
   commit(c, live, next);
 }
 
