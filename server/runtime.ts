@@ -19,7 +19,8 @@ import { INTENT_KINDS, type IntentDraft, intentDraftSchema } from "./intents/sch
 import { listIntents } from "./store/intents";
 import { XdsController } from "./xds/controller";
 import type { InboundPolicy } from "./xds/snapshot";
-import { LimiterController } from "./limiter/controller";
+import { LimiterController, type LimiterResults } from "./limiter/controller";
+import { loadControllerState, saveControllerState } from "./store/controller-state";
 import { storedLimiters } from "./limiter/service";
 import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
@@ -94,6 +95,9 @@ export function startRuntime(env: Record<string, string | undefined> = process.e
 export function getRuntime(): Promise<Runtime> {
   return holder[KEY] ?? startRuntime();
 }
+
+/** The ControllerState key of the limiters' results. */
+const LIMITER_RESULTS = "limiter-results";
 
 /** Who runs the writers: a Kubernetes Lease (replicas in a cluster), a PostgreSQL advisory lock (replicas elsewhere), or this process alone. */
 function electLeader(config: Config): Leadership {
@@ -181,6 +185,16 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
       gitops.trigger();
     },
     log: rootLog.child({ component: "limiter" }),
+    // Replicas on one PostgreSQL: the leader evaluates, the others serve its results (same quotas, same xDS).
+    ...(config.databaseUrl
+      ? {
+          shared: {
+            leading: () => leadership.leading,
+            save: (r: LimiterResults) => saveControllerState(store.get().prisma, LIMITER_RESULTS, r),
+            load: async () => (await loadControllerState(store.get().prisma, LIMITER_RESULTS))?.value as LimiterResults | undefined,
+          },
+        }
+      : {}),
   });
   const xds = await startXds(config, registry, store, rootLog.child({ component: "xds" }), dataplane, () => limiters.policies());
   xdsRef.current = xds;
@@ -229,6 +243,11 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   // A change on another replica (PostgreSQL NOTIFY), and every 30 s in case one was missed: this
   // replica's proxies get it, its limiters are evaluated again, and the leader writes it out.
   const onChange = (action: string) => {
+    // The leader saved its limiters' results: followers take them (the leader hears its own save too, and ignores it).
+    if (action === `state.${LIMITER_RESULTS}`) {
+      if (!leadership.leading) void limiters.evaluateNow().catch(() => undefined);
+      return;
+    }
     xds?.controller.schedule();
     if (action.startsWith("limiter.") || action === "reconnected" || action === "reconcile") void limiters.evaluateNow().catch(() => undefined);
     if (leadership.leading) {

@@ -13,7 +13,7 @@ import { configSchema, loadConfig } from "../config";
  * line up, the pod runs as non-root on a read-only root filesystem.
  */
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: Record<string, unknown>; roleRef?: { name: string }; subjects?: { kind: string; name: string; namespace: string }[] };
-type Container = { env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[]; ports: { name: string; containerPort: number }[]; securityContext: Record<string, unknown>; readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe; volumeMounts: { mountPath: string }[] };
+type Container = { env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }[]; ports: { name: string; containerPort: number }[]; securityContext: Record<string, unknown>; readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe; volumeMounts: { mountPath: string }[] };
 type Probe = { httpGet: { path: string; port: string } };
 
 const build = (overlay: string): Obj[] =>
@@ -32,12 +32,34 @@ for (const overlay of ["demo", "production"]) {
       for (const e of c.env) expect(known, e.name).toContain(e.name);
       // Secrets as an operator would fill them in.
       const secret: Record<string, string> = { "admin-password": "a long admin password", "secret-key": "ab".repeat(32), url: "postgresql://sextant:pw@postgres:5432/sextant" };
-      const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? secret[e.valueFrom!.secretKeyRef.key]!]));
+      // The downward API's fields, and what the kubelet sets in every pod.
+      const fields: Record<string, string> = { "metadata.name": "sextant-7d9f8c6b5-x2kqz", "metadata.namespace": deployment.metadata.namespace! };
+      const value = (e: Container["env"][number]) => e.value ?? (e.valueFrom?.secretKeyRef ? secret[e.valueFrom.secretKeyRef.key]! : fields[e.valueFrom!.fieldRef!.fieldPath]!);
+      const env = { ...Object.fromEntries(c.env.map((e) => [e.name, value(e)])), KUBERNETES_SERVICE_HOST: "10.96.0.1" };
       const config = loadConfig(env);
       // The image runs `next start -H 0.0.0.0`: sign-in must be configured, or it would refuse to start.
       expect(decideMode(config.auth.mode, "0.0.0.0")).toBe("local");
       if (overlay === "production") expect(config.xds.tls).toBeDefined();
       if (overlay === "production") expect(config.databaseUrl).toContain("postgres");
+      // Replicas on one PostgreSQL elect their leader by a Lease in their own namespace; on the embedded database, one replica leads alone.
+      const replicas = (deployment.spec as { replicas: number }).replicas;
+      if (overlay === "production") {
+        expect(replicas).toBe(3);
+        expect(config.leader).toEqual({ election: "lease", lease: { namespace: deployment.metadata.namespace, name: "sextant-leader", holder: "sextant-7d9f8c6b5-x2kqz" } });
+      } else {
+        expect(replicas).toBe(1);
+        expect(config.leader.election).toBe("alone");
+      }
+    });
+
+    it("binds the Lease Role to the service account in the namespace the Lease is kept in", () => {
+      const role = one("Role", "sextant-leader-election");
+      const binding = one("RoleBinding", "sextant-leader-election");
+      expect(role.metadata.namespace).toBe(deployment.metadata.namespace);
+      expect(binding.metadata.namespace).toBe(deployment.metadata.namespace);
+      expect(binding.roleRef!.name).toBe(role.metadata.name);
+      const sa = one("ServiceAccount");
+      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }]);
     });
 
     it("probes ask routes that exist: liveness /api/health, readiness /api/ready", () => {

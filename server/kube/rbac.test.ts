@@ -12,6 +12,7 @@ import { importSmartLimiters } from "./import-limiters";
 import { readClusterObjects } from "./istio-objects";
 import { KubeSource } from "./source";
 import { kubeConfigFor } from "../testing/kubeconfig";
+import { LeaseLeader } from "../leader/lease";
 
 /**
  * deploy/kubernetes/base/rbac.yaml is exactly what Sextant's Kubernetes features use: every feature
@@ -19,8 +20,11 @@ import { kubeConfigFor } from "../testing/kubeconfig";
  * rule in it is used by some request.
  */
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-const rules = (YAML.parseAllDocuments(fs.readFileSync(path.join(process.cwd(), "deploy", "kubernetes", "base", "rbac.yaml"), "utf8")).map((d) => d.toJS())[0] as { rules: Rule[] }).rules;
-const grants = (verb: string, group: string, resource: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(process.cwd(), "deploy", "kubernetes", "base", "rbac.yaml"), "utf8")).map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules: Rule[] });
+const rules = docs.find((d) => d.kind === "ClusterRole")!.rules;
+const leaseRules = docs.find((d) => d.kind === "Role" && d.metadata.name === "sextant-leader-election")!.rules;
+const allows = (rs: Rule[], verb: string, group: string, resource: string) => rs.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+const grants = (verb: string, group: string, resource: string) => allows(rules, verb, group, resource);
 const dbs = embeddedTestDatabase();
 afterAll(() => dbs.cleanup());
 
@@ -76,5 +80,42 @@ describe("the ClusterRole Sextant documents", () => {
     // authorized as create by the real API server too (the test double does not check that).
     const granted = rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`))));
     expect(granted.filter((g) => !used.has(g) && !g.endsWith("|create"))).toEqual([]);
+  });
+});
+
+describe("the Role for leader election", () => {
+  it("grants, in Sextant's namespace only, every request the Lease election makes (create, renew, release), and nothing it does not use", async () => {
+    const used = new Set<string>();
+    const refused: string[] = [];
+    const api = new KubeApiDouble({
+      tokens: { t: "system:serviceaccount:sextant:sextant" },
+      authorize: ({ verb, group, resource, namespace }) => {
+        used.add(`${group}|${resource}|${verb}`);
+        const ok = namespace === "sextant" && allows(leaseRules, verb, group, resource);
+        if (!ok) refused.push(`${verb} ${resource}.${group} in ${namespace ?? "the cluster"}`);
+        return ok;
+      },
+    });
+    await api.start();
+    api.ensureNamespace("sextant");
+    const timings = { leaseMs: 1500, renewDeadlineMs: 1000, retryMs: 200 };
+    const a = new LeaseLeader(kubeConfigFor(api.url, "t"), { namespace: "sextant", name: "sextant-leader", identity: "a", ...timings }, quietLog);
+    const b = new LeaseLeader(kubeConfigFor(api.url, "t"), { namespace: "sextant", name: "sextant-leader", identity: "b", ...timings }, quietLog);
+    try {
+      a.start();
+      for (let i = 0; i < 250 && !a.leading; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(a.leading).toBe(true);
+      b.start();
+      await a.stop();
+      for (let i = 0; i < 250 && !b.leading; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(b.leading).toBe(true);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await api.stop();
+    }
+    expect(refused).toEqual([]);
+    const granted = leaseRules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`))));
+    expect(granted.filter((g) => !used.has(g))).toEqual([]);
   });
 });

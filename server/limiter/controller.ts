@@ -66,6 +66,26 @@ export interface LimiterControllerOptions {
   onEnvoyFilters?: () => void;
   log: Logger;
   debounceMs?: number;
+  /** Replicas: only the leader evaluates and saves its results here; the others serve the saved results. */
+  shared?: SharedResults;
+}
+
+/** Every limiter's results and the last cycle, as the leader saved them. */
+export interface LimiterResults {
+  parts: [string, LimiterPart][];
+  lastCycle: LimiterController["lastCycle"];
+  /** The generated objects as the leader made them (placement reads its view of the mesh). */
+  objects: GeneratedObject[];
+}
+
+type GeneratedObject = { kind: string; namespace: string; name: string; yaml: string; object: unknown };
+
+export interface SharedResults {
+  /** Does this replica evaluate (and save), or follow? */
+  leading(): boolean;
+  save(results: LimiterResults): Promise<void>;
+  /** The saved results; undefined when none were saved or they cannot be read now. */
+  load(): Promise<LimiterResults | undefined>;
 }
 
 /** Why a limiter generates nothing: it selects no workload. */
@@ -91,6 +111,8 @@ export class LimiterController {
   /** The rate limit service's ConfigMap, made when first asked for after a change (null: none needed). */
   private configMap: Record<string, unknown> | null | undefined = null;
   lastCycle: { at: string; ms: number; limiters: number; error?: string } | undefined;
+  /** Following: the leader's generated objects. */
+  private followed: GeneratedObject[] | undefined;
 
   constructor(private readonly opts: LimiterControllerOptions) {}
 
@@ -123,7 +145,8 @@ export class LimiterController {
   }
 
   /** Every object the limiters generate now: their EnvoyFilters and (if any global limit) the rate limit service's ConfigMap. */
-  objects(): { kind: string; namespace: string; name: string; yaml: string; object: unknown }[] {
+  objects(): GeneratedObject[] {
+    if (this.followed) return this.followed;
     // Across limiters, the local rate limit filter is inserted once per workload (as Slime does).
     const all = oneLocalFilterPerWorkload(this.status().flatMap((s) => s.envoyFilters), this.opts.registry.snapshot());
     const efs = all.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, yaml: toYaml([o]), object: o as unknown }));
@@ -140,9 +163,37 @@ export class LimiterController {
     return collectMetrics(l, { ...this.opts.inputs(), mesh: this.opts.registry.snapshot() });
   }
 
-  /** One evaluation cycle now (cycles never overlap); resolves when its results are published. */
+  /** One evaluation cycle now (cycles never overlap); resolves when its results are published. A follower takes the leader's saved results instead. */
   evaluateNow(): Promise<void> {
-    return this.queue(() => this.cycle());
+    return this.queue(async () => {
+      if (this.following()) await this.follow();
+      else await this.cycle();
+    });
+  }
+
+  private following(): boolean {
+    return this.opts.shared !== undefined && !this.opts.shared.leading();
+  }
+
+  /** A follower: the leader's saved results become what is in force here (same statuses, same policies, same xDS). */
+  private async follow(): Promise<LimiterResults | undefined> {
+    const saved = await this.opts.shared!.load().catch(() => undefined);
+    if (!saved) return undefined;
+    this.publish(new Map(saved.parts));
+    this.lastCycle = saved.lastCycle;
+    this.followed = saved.objects;
+    return saved;
+  }
+
+  /** The leader: what is in force now, for the followers. A failed save leaves them on the previous results. */
+  private async share(): Promise<void> {
+    if (!this.opts.shared) return;
+    try {
+      this.followed = undefined;
+      await this.opts.shared.save({ parts: [...this.parts], lastCycle: this.lastCycle, objects: this.objects() });
+    } catch (e) {
+      this.opts.log.warn("could not save the limiters' results for the other replicas", { error: describeError(e) });
+    }
   }
 
   /**
@@ -151,6 +202,7 @@ export class LimiterController {
    */
   evaluateOne(stored: StoredLimiter): Promise<void> {
     return this.queue(async () => {
+      if (this.following()) return this.awaitLeader(stored);
       const at = new Date();
       try {
         const inputs = { ...this.opts.inputs(), mesh: this.opts.registry.snapshot() };
@@ -158,6 +210,7 @@ export class LimiterController {
         const parts = new Map([...this.parts].filter(([, p]) => p.status.id !== stored.id));
         parts.set(`${stored.limiter.metadata.namespace}/${stored.limiter.metadata.name}`, part);
         this.publish(parts);
+        await this.share();
       } catch (e) {
         // As in a cycle: the saved revision stays stored, its status says it was not evaluated (current: false),
         // and the page's "last evaluation failed" banner says why until the next cycle succeeds.
@@ -170,7 +223,24 @@ export class LimiterController {
 
   /** A limiter just deleted: its EnvoyFilters, limits and status go now, not at the next cycle. */
   forget(id: string): Promise<void> {
-    return this.queue(async () => this.publish(new Map([...this.parts].filter(([, p]) => p.status.id !== id))));
+    return this.queue(async () => {
+      this.publish(new Map([...this.parts].filter(([, p]) => p.status.id !== id)));
+      if (!this.following()) await this.share();
+    });
+  }
+
+  /**
+   * A follower saved a limiter: the leader hears of it (the save's NOTIFY), evaluates and saves;
+   * this replica takes those results when they hold the saved revision (waiting up to `ms`), so
+   * the answer to the save carries the leader's evaluation. Past that, the status says "not evaluated yet".
+   */
+  private async awaitLeader(stored: StoredLimiter, ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const saved = await this.follow();
+      if (saved?.parts.some(([, p]) => p.status.id === stored.id && p.status.revision >= stored.revision) || Date.now() > end) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   private queue(work: () => Promise<void>): Promise<void> {
@@ -263,6 +333,7 @@ export class LimiterController {
       const evaluated = await Promise.all(limiters.map(async (x) => [`${x.limiter.metadata.namespace}/${x.limiter.metadata.name}`, await this.evaluated(x, inputs, at)] as const));
       this.publish(new Map(evaluated));
       this.lastCycle = { at: at.toISOString(), ms: Math.round(performance.now() - started), limiters: limiters.length };
+      await this.share();
     } catch (e) {
       this.lastCycle = { at: at.toISOString(), ms: Math.round(performance.now() - started), limiters: this.statuses.size, error: describeError(e) };
       this.opts.log.error("SmartLimiter evaluation failed; the last results stay in force", { error: describeError(e) });
@@ -273,7 +344,7 @@ export class LimiterController {
 const NO_POLICIES = "[]";
 
 /** What one limiter contributes: its status, its inbound policies for xDS, its rate limit service descriptors. */
-interface LimiterPart {
+export interface LimiterPart {
   status: LimiterStatus;
   policies: InboundPolicy[];
   /** The policies as JSON, to tell whether they changed. */
