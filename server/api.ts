@@ -8,11 +8,11 @@ import "server-only";
 export { checkHealth } from "./health";
 export { serveServices, servicesQuery } from "./mesh/api";
 import { createRoute } from "./http/route";
-import { getRuntime } from "./runtime";
+import { getRuntime, isDraining } from "./runtime";
 import { telemetry } from "./telemetry/metrics";
 
 /** The route wrapper with the process's runtime and its sign-in (tests build their own with createRoute). */
-export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request), observe: (...a) => telemetry().request(...a), trustedHosts: publicHosts });
+export const route = createRoute({ runtime: getRuntime, authenticate: async (request) => (await getRuntime()).auth.authenticate(request), observe: (...a) => telemetry().request(...a), trustedHosts: publicHosts, draining: isDraining });
 
 async function publicHosts(): Promise<string[]> {
   const url = (await getRuntime()).config.auth.publicUrl;
@@ -20,6 +20,7 @@ async function publicHosts(): Promise<string[]> {
 }
 export { Reply, TextReply } from "./http/route";
 export { serveMetrics, serveReady } from "./telemetry/api";
+export { isDraining } from "./runtime";
 export { graphLatencyQuerySchema, graphQuerySchema, graphSeriesQuerySchema, serveGraph, serveGraphLatency, serveGraphSeries } from "./metrics/graph/api";
 export {
   INTENT_BODY_LIMIT,

@@ -79,6 +79,13 @@ const DEMO_SAMPLE_INTERVAL_MS = 2000;
 const DEMO_RETENTION_SECONDS = 3600 + 60;
 
 const KEY = Symbol.for("sextant.runtime");
+/** Set when shutdown begins (one flag for every bundle Next.js makes of this module). */
+const DRAINING = Symbol.for("sextant.draining");
+
+/** Shutting down: readiness fails and writes are refused, so load balancers and clients move to another replica. */
+export function isDraining(): boolean {
+  return (globalThis as { [DRAINING]?: boolean })[DRAINING] === true;
+}
 type Holder = { [KEY]?: Promise<Runtime> };
 const holder = globalThis as Holder;
 
@@ -94,6 +101,15 @@ export function startRuntime(env: Record<string, string | undefined> = process.e
 /** The running runtime; starts it if instrumentation has not (e.g. in `next dev` before the hook ran). */
 export function getRuntime(): Promise<Runtime> {
   return holder[KEY] ?? startRuntime();
+}
+
+/** How long shutdown waits for writes under way (Kubernetes gives a pod 30 s after SIGTERM by default). */
+const WRITERS_GRACE_MS = 20_000;
+
+/** Whether `p` settled within `ms`. */
+function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** The ControllerState key of the limiters' results. */
@@ -142,7 +158,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   ]);
   if (planeResult.status === "rejected") {
     await store.close().catch(() => undefined);
-    kube?.stop();
+    await kube?.stop();
     await leadership.stop();
     throw planeResult.reason;
   }
@@ -279,14 +295,18 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     startedAt: new Date(),
     stop: () =>
       (stopping ??= (async () => {
+        (globalThis as { [DRAINING]?: boolean })[DRAINING] = true;
         demoTraffic?.stop();
         if (reconcile) clearInterval(reconcile);
-        await changes?.stop();
-        gitops.stop();
-        kube?.stop();
-        limiters.stop();
+        // The writers finish what they are doing (a commit, an apply, a limiter save) but start nothing
+        // new, while xDS streams are told to go away (GOAWAY) so proxies reconnect to another replica.
+        const writers = Promise.all([gitops.stop(), kube?.stop(), limiters.stop()]).catch(() => undefined);
         xds?.controller.stop();
-        await dataplane.stop().catch((e: unknown) => log.warn("the data plane did not stop cleanly", { error: describeError(e) }));
+        await Promise.all([
+          bounded(writers, WRITERS_GRACE_MS).then((done) => done || log.warn("writes still under way at shutdown were cut off", { waitedMs: WRITERS_GRACE_MS })),
+          dataplane.stop().catch((e: unknown) => log.warn("the data plane did not stop cleanly", { error: describeError(e) })),
+        ]);
+        await changes?.stop();
         await store.close().catch((e: unknown) => log.warn("database did not close cleanly", { error: describeError(e) }));
         // Last: another replica takes over the writers once this one has finished its own.
         await leadership.stop();

@@ -31,9 +31,11 @@ export class AutoExporter {
     this.timer.unref?.();
   }
 
-  stop(): void {
+  /** No new exports; resolves when the one under way (if any) has finished: a commit is never cut off halfway. */
+  stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    return this.running;
   }
 
   runNow(): Promise<void> {
@@ -41,7 +43,7 @@ export class AutoExporter {
       if (this.stopped) return;
       this.runs++;
       for (const id of await this.deps.targets()) {
-        if (this.deps.leading?.() === false) return;
+        if (this.stopped || this.deps.leading?.() === false) return;
         try {
           await this.deps.exportTo(id);
         } catch (e) {

@@ -175,4 +175,22 @@ describe("the wrapper refuses hostile input at the edge", () => {
     expect((await evil.json()).error.message).toContain("cross-origin request refused");
     expect((await write("https://sextant.example.com", { "sec-fetch-site": "cross-site" })).status).toBe(403);
   });
+
+  it("a process that is shutting down refuses writes (503, Retry-After) before the handler runs, and still answers reads", async () => {
+    let draining = false;
+    let calls = 0;
+    const r = createRoute({ runtime: () => Promise.reject(new Error("none")), authenticate: async () => ANONYMOUS_ADMIN, draining: () => draining });
+    const write = r({ name: "test.write", body: z.strictObject({}) }, () => ({ calls: ++calls }));
+    const read = r({ name: "test.read" }, () => ({ calls }));
+    const sameSite = { "content-type": "application/json", "sec-fetch-site": "same-origin" };
+    expect((await write(post("{}", sameSite))).status).toBe(200);
+    draining = true;
+    const refused = await write(post("{}", sameSite));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect((await refused.json()).error.message).toContain("shutting down");
+    expect(calls).toBe(1);
+    const res = await read(new Request("http://x/api/t"));
+    expect([res.status, await res.json()]).toEqual([200, { calls: 1 }]);
+  });
 });

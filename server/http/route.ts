@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, ForbiddenError, PayloadTooLargeError, UnauthorizedError, describeError, isDomainError } from "../errors";
+import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, ForbiddenError, PayloadTooLargeError, UnauthorizedError, UnavailableError, describeError, isDomainError } from "../errors";
 import { type Logger, log as rootLog } from "../log";
 import { type Access, type Principal, allows, mayRead, readScope, requireAllNamespaces, requireNamespace, requireRead } from "../auth/principal";
 import { actingAs } from "../store/audit";
@@ -66,6 +66,8 @@ export interface RouteDeps {
   trustedHosts?(): Promise<string[]>;
   /** Told each answer: route name, method, status, seconds (Sextant's own telemetry). */
   observe?(route: string, method: string, status: number, seconds: number): void;
+  /** This process is shutting down: it takes no more writes (another replica will). */
+  draining?(): boolean;
 }
 
 /** On a public route, a request without an identity. */
@@ -195,6 +197,7 @@ export function createRoute(deps: RouteDeps) {
 /** Who is asking, if they may: role enough for the route, and a write from this site only. */
 async function admit(spec: RouteSpec<unknown, unknown, unknown>, request: Request, deps: RouteDeps): Promise<Principal> {
   const write = !READS.has(request.method);
+  if (write && deps.draining?.()) throw Object.assign(new UnavailableError("this replica", "it is shutting down; send the request again and another replica takes it"), { retryAfterSeconds: 1 });
   if (write) refuseCrossSite(request, (await deps.trustedHosts?.()) ?? []);
   const access = spec.access ?? (write ? "operate" : "read");
   const user = await deps.authenticate(request).catch((e: unknown) => {

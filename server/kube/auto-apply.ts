@@ -48,9 +48,11 @@ export class AutoApplier {
     this.timer.unref?.();
   }
 
-  stop(): void {
+  /** No new passes; resolves when the pass under way (if any) has finished. */
+  stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    return this.running;
   }
 
   /** One pass now over every namespace with auto-apply on; resolves when done. */

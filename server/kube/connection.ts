@@ -82,11 +82,12 @@ export class KubeConnection {
     }
   }
 
-  stop(): void {
+  /** Stops the informers; resolves when an apply under way has finished. */
+  stop(): Promise<void> {
     this.stopped = true;
-    this.autoApply?.stop();
     clearTimeout(this.timer);
     this.source?.stop();
+    return this.autoApply?.stop() ?? Promise.resolve();
   }
 
   status(): { context?: string; server?: string; error?: string; kinds: KindStatus[] } {

@@ -123,10 +123,12 @@ export class LimiterController {
     return this.evaluateNow();
   }
 
-  stop(): void {
+  /** No new cycles; resolves when the work under way (an evaluation and its save) has finished. */
+  stop(): Promise<void> {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
+    return this.running;
   }
 
   /** Endpoints changed: evaluate soon (pod counts and selections move). */

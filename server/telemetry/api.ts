@@ -12,9 +12,11 @@ export async function serveMetrics(ctx: RouteContext) {
 /**
  * GET /api/ready: readiness. 200 when every part works ("ok") or works without something it
  * can do without ("degraded": Prometheus unreachable, informers relisting); 503 when a part it
- * needs is down (the database, every registry source), so a load balancer sends traffic elsewhere.
+ * needs is down (the database, every registry source), so a load balancer sends traffic elsewhere;
+ * 503 "draining" once shutdown has begun.
  */
-export async function serveReady(ctx: RouteContext) {
+export async function serveReady(ctx: RouteContext, draining = false) {
+  if (draining) return new Reply(503, { status: "draining", message: "this replica is shutting down" });
   const health = await checkHealth(await ctx.runtime());
   return new Reply(health.status === "down" ? 503 : 200, health);
 }
