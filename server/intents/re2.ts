@@ -26,7 +26,7 @@ export type Re2Result = { ok: true; programSize: number } | { ok: false; error: 
 
 /** What RE2 says of the pattern: its program size, or why it does not compile. */
 export function re2Check(pattern: string): Re2Result {
-  const x = (wasm ??= loadRe2());
+  const x = (shared[RE2] ??= loadRe2());
   const bytes = Buffer.from(pattern, "utf8");
   const p = x.sx_alloc(bytes.length || 1);
   try {
@@ -60,7 +60,9 @@ interface Re2Exports {
   sx_alloc(n: number): number;
   sx_free(p: number): void;
 }
-let wasm: Re2Exports | undefined;
+/** One instance per process, shared by every copy of this module (Next.js bundles the runtime, which warms it, and each route apart). */
+const RE2 = Symbol.for("sextant.re2");
+const shared = globalThis as { [RE2]?: Re2Exports };
 
 function cString(x: Re2Exports, p: number): string {
   const mem = new Uint8Array(x.memory.buffer);

@@ -35,13 +35,26 @@ function strict(schema: unknown): unknown {
   return s;
 }
 
+/**
+ * What is parsed and compiled once per process, shared by every copy of this module: Next.js
+ * bundles the runtime (which warms the validators at start) and each route apart, and a copy
+ * compiling its own on a route's first write stalled the server for most of a second.
+ */
+const SHARED = Symbol.for("sextant.crd-validators");
+const shared = ((globalThis as { [SHARED]?: CrdShared })[SHARED] ??= { programs: new Map(), ajv: undefined, documents: undefined });
+interface CrdShared {
+  programs: Map<string, (bindings: { self: never }) => unknown>;
+  ajv: Ajv | undefined;
+  documents: Map<string, CrdDocument> | undefined;
+}
+
 /** Each CEL rule parsed and planned once (parsing on every object cost about a millisecond per rule). */
-const programs = new Map<string, (bindings: { self: never }) => unknown>();
+const programs = shared.programs;
 function program(rule: string): (bindings: { self: never }) => unknown {
   let p = programs.get(rule);
   if (!p) {
     const planned = plan(celEnv(), parse(rule)) as (bindings: { self: never }) => unknown;
-    p = (bindings) => {
+    p = (bindings: { self: never }) => {
       try {
         return planned(bindings);
       } catch (e) {
@@ -105,15 +118,13 @@ function newAjv(): Ajv {
 interface CrdDocument {
   text: string;
   /** Compiled validators by version name, once parsed; each compiles on first use. */
-  versions?: Map<string, ValidateFunction & { compile(): void }>;
+  versions?: Map<string, ValidateFunction & { compile(): void; isCompiled(): boolean }>;
 }
 
-let ajv: Ajv | undefined;
-let documents: Map<string, CrdDocument> | undefined;
 
 /** The vendored CRD documents keyed by "group/Kind", found by their text alone (no parsing). */
 function index(): Map<string, CrdDocument> {
-  if (documents) return documents;
+  if (shared.documents) return shared.documents;
   const out = new Map<string, CrdDocument>();
   for (const file of CRD_FILES) {
     for (const text of fs.readFileSync(file, "utf8").split(/^---[ \t]*$/m)) {
@@ -122,25 +133,26 @@ function index(): Map<string, CrdDocument> {
       if (group && kind && /^kind: CustomResourceDefinition\s*$/m.test(text)) out.set(`${group}/${kind}`, { text });
     }
   }
-  documents = out;
+  shared.documents = out;
   return out;
 }
 
-function parsed(doc: CrdDocument): Map<string, ValidateFunction & { compile(): void }> {
+function parsed(doc: CrdDocument): Map<string, ValidateFunction & { compile(): void; isCompiled(): boolean }> {
   if (doc.versions) return doc.versions;
   const crd = YAML.parse(doc.text) as { spec: { versions: { name: string; schema?: { openAPIV3Schema: unknown } }[] } };
-  const out = new Map<string, ValidateFunction & { compile(): void }>();
+  const out = new Map<string, ValidateFunction & { compile(): void; isCompiled(): boolean }>();
   for (const v of crd.spec.versions) {
     if (!v.schema) continue;
     const schema = strict(v.schema.openAPIV3Schema) as AnySchema;
     let compiled: ValidateFunction | undefined;
     const validate = ((data: unknown) => {
-      compiled ??= (ajv ??= newAjv()).compile(schema);
+      compiled ??= (shared.ajv ??= newAjv()).compile(schema);
       const ok = compiled(data);
       validate.errors = compiled.errors;
       return ok;
-    }) as ValidateFunction & { compile(): void };
-    validate.compile = () => void (compiled ??= (ajv ??= newAjv()).compile(schema));
+    }) as ValidateFunction & { compile(): void; isCompiled(): boolean };
+    validate.compile = () => void (compiled ??= (shared.ajv ??= newAjv()).compile(schema));
+    validate.isCompiled = () => compiled !== undefined;
     out.set(v.name, validate);
   }
   doc.versions = out;
@@ -148,7 +160,7 @@ function parsed(doc: CrdDocument): Map<string, ValidateFunction & { compile(): v
 }
 
 /** The validator of "group/version" + kind, e.g. "networking.istio.io/v1" VirtualService. */
-function validatorOf(apiVersion: string, kind: string): (ValidateFunction & { compile(): void }) | undefined {
+function validatorOf(apiVersion: string, kind: string): (ValidateFunction & { compile(): void; isCompiled(): boolean }) | undefined {
   const slash = apiVersion.lastIndexOf("/");
   const doc = index().get(`${apiVersion.slice(0, slash)}/${kind}`);
   return doc ? parsed(doc).get(apiVersion.slice(slash + 1)) : undefined;
@@ -159,6 +171,13 @@ function validatorOf(apiVersion: string, kind: string): (ValidateFunction & { co
  * few hundred milliseconds at most (parse one document, compile one schema),
  * so a caller can run them one per event-loop turn instead of stalling it.
  */
+/** The validators compiled so far in this process ("group/Kind@version"), whichever copy of this module compiled them. */
+export function compiledValidators(): string[] {
+  const out: string[] = [];
+  for (const [key, doc] of shared.documents ?? []) for (const [version, v] of doc.versions ?? []) if (v.isCompiled()) out.push(`${key}@${version}`);
+  return out.sort();
+}
+
 export function crdWarmUpSteps(kinds: { apiVersion: string; kind: string }[]): (() => void)[] {
   return kinds.flatMap(({ apiVersion, kind }) => [() => void validatorOf(apiVersion, kind), () => validatorOf(apiVersion, kind)?.compile()]);
 }
