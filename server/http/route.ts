@@ -4,6 +4,7 @@ import { BadRequestError, type DomainError, type ErrorCode, type FieldIssue, For
 import { type Logger, log as rootLog } from "../log";
 import { type Access, type Principal, allows, mayRead, readScope, requireAllNamespaces, requireNamespace, requireRead } from "../auth/principal";
 import { actingAs } from "../store/audit";
+import { storeUnavailable } from "../store/errors";
 import { badTextIn } from "./inputs";
 import type { Runtime } from "../runtime";
 
@@ -241,6 +242,12 @@ function errorResponse(e: unknown, requestId: string, log: Logger): Response {
   if (isDomainError(e)) {
     const wait = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
     return json(STATUS[e.code], errorBody(e, requestId), requestId, wait ? { "retry-after": String(wait) } : {});
+  }
+  // The database out of space or out of reach: the person can act on it (503), it is not a bug.
+  const store = storeUnavailable(e);
+  if (store) {
+    log.error("database failure", { error: describeError(e) });
+    return json(503, errorBody(store, requestId), requestId, { "retry-after": "5" });
   }
   // Anything else is a bug: log it in full, answer without internals.
   log.error("unhandled error", { error: e instanceof Error ? e : describeError(e) });

@@ -115,6 +115,26 @@ describe("Kubernetes registry source", () => {
     expect(src.status().some((s) => s.relists > 0)).toBe(true);
   });
 
+  it("the API server goes away: the model is kept (not wiped), the source says so and retries with backoff; when it is back, changes made meanwhile arrive", async () => {
+    const reg = registry();
+    const src = startSource(reg);
+    await until(() => reg.snapshot().endpoints.length === 6 && src.status().every((s) => s.state === "synced"));
+    const before = reg.snapshot();
+    const port = Number(new URL(api.url).port);
+    await api.stop();
+    await until(() => src.status().some((s) => s.state !== "synced"));
+    await new Promise((r) => setTimeout(r, 500));
+    // Still the cluster as last seen: services, workloads and endpoints all there.
+    const during = reg.snapshot();
+    expect([during.services.length, during.workloads.length, during.endpoints.length]).toEqual([before.services.length, before.workloads.length, before.endpoints.length]);
+    expect(src.status().find((s) => s.state !== "synced")!.error).toMatch(/cannot reach the Kubernetes API server|ECONNREFUSED|broke off|failed/);
+    // Meanwhile the cluster changed; the API server comes back on the same address.
+    api.load([{ apiVersion: "v1", kind: "Service", metadata: { name: "extra", namespace: "bookinfo" }, spec: { selector: { app: "extra" }, ports: [{ name: "http", port: 8080 }] } }]);
+    await api.start(port);
+    await until(() => reg.snapshot().services.some((s) => s.name === "extra") && src.status().every((s) => s.state === "synced"));
+    expect(reg.snapshot().endpoints.length).toBe(6);
+  });
+
   it("an identity without rights: start-up goes on, the source says which verb on which resource it lacks, and keeps retrying", async () => {
     const reg = registry();
     const src = startSource(reg, {}, "limited-token");

@@ -1,10 +1,9 @@
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { quietLog } from "../testing/databases";
 import { KubeApiDouble } from "../testing/kube-api/server";
 import { kubeConfigFor } from "../testing/kubeconfig";
+import { tcpHop } from "../testing/tcp-hop";
 import { LeaseLeader } from "./lease";
 
 /**
@@ -21,29 +20,6 @@ const until = async (cond: () => boolean, ms = 10_000) => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
-
-/** A TCP hop to the API server that can be cut, as a network partition or a dead node cuts a replica off. */
-async function cuttable(target: string) {
-  const port = Number(new URL(target).port);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    const up = net.connect(port, "127.0.0.1");
-    s.pipe(up).pipe(s);
-    for (const x of [s, up]) {
-      sockets.add(x);
-      x.on("error", () => undefined);
-      x.on("close", () => sockets.delete(x));
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut: () => {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}
 
 describe("leader election with a Kubernetes Lease", () => {
   let api: KubeApiDouble;
@@ -101,8 +77,8 @@ describe("leader election with a Kubernetes Lease", () => {
   });
 
   it("a leader cut off from the API server stops leading within the renew deadline, before the other can take the lease", async () => {
-    const hop = await cuttable(api.url);
-    const a = make(hop.url, "console-a");
+    const hop = await tcpHop(Number(new URL(api.url).port));
+    const a = make(`http://127.0.0.1:${hop.port}`, "console-a");
     const b = make(api.url, "console-b");
     a.start();
     await until(() => a.leading);
@@ -113,7 +89,7 @@ describe("leader election with a Kubernetes Lease", () => {
     a.onChange((leading) => !leading && (aStopped = Date.now()));
     b.onChange((leading) => leading && (bLed = Date.now()));
     const cutAt = Date.now();
-    hop.cut();
+    await hop.cut();
     await until(() => bLed > 0);
     // `leading` turned false by the deadline even if no listener was told yet.
     expect(a.leading).toBe(false);

@@ -37,7 +37,7 @@ describe("a proxy that stops reading", () => {
   });
   afterAll(() => server.close());
 
-  it("costs the server a bounded backlog, and gets the latest snapshot when it reads again", async () => {
+  it("costs the server a bounded backlog, does not hold up a proxy that reads, and gets the latest snapshot when it reads again", async () => {
     const pkg = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { keepCase: true, longs: String, enums: String, defaults: false, includeDirs: includeDirs() });
     const Ads = (grpc.loadPackageDefinition(pkg) as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } } }).envoy.service.discovery.v3.AggregatedDiscoveryService;
     const client = new Ads(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -53,6 +53,17 @@ describe("a proxy that stops reading", () => {
     // A proxyless client: the version it is sent is the snapshot's own (an Envoy's would include its cluster overlay).
     call.write({ node: { id: "slow-reader", cluster: "t", user_agent_name: "gRPC Node Pure JS" }, type_url: TYPE.cluster });
     await gotFirst;
+    // Another proxy, on its own connection, reading all along.
+    const other = new Ads(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+    const fast = (other as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, { version_info: string; nonce: string }> }).StreamAggregatedResources();
+    fast.on("error", () => undefined);
+    const fastReceived: string[] = [];
+    fast.on("data", (r) => {
+      fastReceived.push(r.version_info);
+      fast.write({ type_url: TYPE.cluster, version_info: r.version_info, response_nonce: r.nonce });
+    });
+    fast.write({ node: { id: "fast-reader", cluster: "t", user_agent_name: "gRPC Node Pure JS" }, type_url: TYPE.cluster });
+    await expect.poll(() => fastReceived.length, { timeout: 10_000 }).toBeGreaterThan(0);
     call.pause();
     let maxBacklog = 0;
     for (let n = 1; n <= 60; n++) {
@@ -64,6 +75,11 @@ describe("a proxy that stops reading", () => {
     expect(oneResponse).toBeGreaterThan(LIMIT / 4); // big enough that an unbounded backlog would show
     expect(maxBacklog).toBeLessThanOrEqual(LIMIT + oneResponse + 1024);
     const latest = resourcesFor(server.current()!, TYPE.cluster, undefined, "proxyless").version;
+    // The reading proxy has the latest snapshot while the other still reads nothing.
+    await expect.poll(() => fastReceived.at(-1), { timeout: 10_000 }).toBe(latest);
+    expect(received.at(-1)).not.toBe(latest);
+    fast.end();
+    other.close();
     call.resume();
     await expect.poll(() => received[received.length - 1], { timeout: 10_000 }).toBe(latest);
     // Fewer responses than the 60 snapshots published (the transport takes some before flow control stops it).

@@ -52,7 +52,8 @@ export class KubeApiDouble {
     this.store = new ObjectStore(opts.watchWindow);
   }
 
-  async start(): Promise<string> {
+  /** Serves on `port` (0: any free one); start again after stop() on the same port for an API server that comes back with its objects. */
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -65,7 +66,7 @@ export class KubeApiDouble {
         }
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
