@@ -255,6 +255,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
     informers: () => kube?.status().kinds ?? [],
     limiterCycleMs: () => limiters.lastCycle?.ms,
     leader: () => leadership.leading,
+    xdsEvents: () => dataplane.takeXdsEvents(),
   });
   // A change on another replica (PostgreSQL NOTIFY), and every 30 s in case one was missed: this
   // replica's proxies get it, its limiters are evaluated again, and the leader writes it out.

@@ -31,7 +31,9 @@ describe("Sextant's own telemetry", () => {
   });
 
   it("counts requests by route and status, with latency; shows connected proxies, snapshots and leadership", async () => {
-    const before = sample(await (await metrics(new Request("http://x/metrics"))).text(), "sextant_http_requests_total", { route: "intents.list", status: "200" });
+    const first = await (await metrics(new Request("http://x/metrics"))).text();
+    const before = sample(first, "sextant_http_requests_total", { route: "intents.list", status: "200" });
+    const routesPushed = sample(first, "sextant_xds_pushes_total", { type: "RouteConfiguration" });
     for (let i = 0; i < 3; i++) expect((await intents(new Request("http://x/api/intents"))).status).toBe(200);
     expect((await intents(new Request("http://x/api/intents?bogus=1"))).status).toBe(400);
     const shift = { kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: 100 }] } };
@@ -46,9 +48,13 @@ describe("Sextant's own telemetry", () => {
           sample(text, "sextant_xds_connected_proxies", { client: "proxyless" }) > 0,
           sample(text, "sextant_xds_snapshots_total", { outcome: "ok" }) >= 2,
           sample(text, "sextant_leader"),
+          // The weight change was pushed to the demo's proxyless clients, which ACKed it; none NACKed.
+          sample(text, "sextant_xds_pushes_total", { type: "RouteConfiguration" }) > routesPushed,
+          sample(text, "sextant_xds_push_ack_duration_seconds_count", { type: "RouteConfiguration" }) > 0,
+          sample(text, "sextant_xds_nacks_total"),
         ];
       }, { timeout: 20_000 })
-      .toEqual([3, 1, true, true, true, 1]);
+      .toEqual([3, 1, true, true, true, 1, true, true, 0]);
     const res = await metrics(new Request("http://x/metrics"));
     expect(res.headers.get("content-type")).toContain("text/plain");
   });

@@ -1,3 +1,4 @@
+import type { XdsEvents } from "../xds/events";
 import { decodeResource } from "../xds/dump";
 import { DemoMesh } from "../demo/mesh";
 import { setDemoXdsServer, setOutboundMode } from "../demo/outbound";
@@ -82,6 +83,11 @@ export class Dataplane {
 
   proxies(): ProxyConnection[] {
     return this.ads?.proxies() ?? [];
+  }
+
+  /** The xDS server's pushes, NACKs and ACK times since the last take. */
+  takeXdsEvents(): XdsEvents {
+    return this.ads?.events.take() ?? { pushes: {}, nacks: {}, acks: [], dropped: 0 };
   }
 
   /** The resources one stream was last sent, decoded to JSON (istioctl proxy-config); undefined for an unknown stream. */

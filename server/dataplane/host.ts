@@ -1,3 +1,4 @@
+import { type XdsEvents, mergeEvents } from "../xds/events";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LogLevel, Logger } from "../log";
@@ -22,6 +23,8 @@ export interface DataplaneHandle {
   build(input: BuildInput): Promise<BuildResult>;
   /** Connected proxies as last reported (a worker reports changes within 50 ms). */
   proxies(): ProxyConnection[];
+  /** The xDS server's pushes, NACKs and push-to-ACK times since the last take (for /metrics). */
+  takeXdsEvents(): XdsEvents;
   config(streamId: number, type: TypeUrl): Promise<unknown[] | undefined>;
   view(type: TypeUrl, proxy: string | undefined, client: ClientKind): Promise<{ name: string; value: Uint8Array }[]>;
   readings(): Promise<Reading[]>;
@@ -47,6 +50,7 @@ async function startInline(opts: DataplaneOptions, registry: MemoryRegistry, log
     demoRunning: d.demoRunning,
     build: async (input) => d.build(input),
     proxies: () => d.proxies(),
+    takeXdsEvents: () => d.takeXdsEvents(),
     config: async (id, type) => d.config(id, type),
     view: async (type, proxy, client) => d.view(type, proxy, client),
     readings: () => d.readings(),
@@ -89,6 +93,8 @@ class WorkerDataplane implements DataplaneHandle {
   restarts = 0;
   private worker: Worker | undefined;
   private proxiesNow: ProxyConnection[] = [];
+  /** Reported by the thread, kept until /metrics takes them. */
+  private xdsEvents: XdsEvents = { pushes: {}, nacks: {}, acks: [], dropped: 0 };
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private mirrored: MeshSnapshot | undefined;
@@ -123,7 +129,10 @@ class WorkerDataplane implements DataplaneHandle {
           mirror(this.registry, this.mirrored, m.snapshot, m.sources);
           this.mirrored = m.snapshot;
           this.sources = m.sources.map((x) => x.name);
-        } else this.proxiesNow = m.proxies;
+        } else {
+          this.proxiesNow = m.proxies;
+          this.xdsEvents = mergeEvents(this.xdsEvents, m.events);
+        }
       });
       worker.on("error", (e) => this.log.error("the data plane thread failed", { error: e.message }));
       worker.on("exit", (code) => {
@@ -210,6 +219,11 @@ class WorkerDataplane implements DataplaneHandle {
   }
   proxies(): ProxyConnection[] {
     return this.proxiesNow;
+  }
+  takeXdsEvents(): XdsEvents {
+    const out = this.xdsEvents;
+    this.xdsEvents = { pushes: {}, nacks: {}, acks: [], dropped: 0 };
+    return out;
   }
   config(streamId: number, type: TypeUrl): Promise<unknown[] | undefined> {
     return this.request("config", streamId, type);

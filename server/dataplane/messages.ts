@@ -1,3 +1,4 @@
+import type { XdsEvents } from "../xds/events";
 import type { RegistrySourceStatus } from "../mesh/registry";
 import type { MeshSnapshot } from "../mesh/model";
 import type { LogLevel } from "../log";
@@ -16,4 +17,4 @@ export type FromWorker =
   | { t: "res"; id: number; ok: true; value: unknown }
   | { t: "res"; id: number; ok: false; error: string }
   | { t: "registry"; snapshot: MeshSnapshot; sources: RegistrySourceStatus[] }
-  | { t: "proxies"; proxies: ProxyConnection[] };
+  | { t: "proxies"; proxies: ProxyConnection[]; events: XdsEvents };

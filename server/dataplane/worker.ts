@@ -20,7 +20,7 @@ let proxiesTimer: NodeJS.Timeout | undefined;
 const proxiesChanged = () => {
   proxiesTimer ??= setTimeout(() => {
     proxiesTimer = undefined;
-    if (dataplane) send({ t: "proxies", proxies: dataplane.proxies() });
+    if (dataplane) send({ t: "proxies", proxies: dataplane.proxies(), events: dataplane.takeXdsEvents() });
   }, 50);
 };
 // An exception nothing caught (a client library throwing from a timer, say) is logged, at most once

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { XdsEvents } from "../xds/events";
 
 /**
  * Sextant's own telemetry, served at /metrics in Prometheus's text format (prom-client). Counters
@@ -12,7 +13,12 @@ export interface RuntimeView {
   informers(): { resource: string; namespace?: string; state: string }[];
   limiterCycleMs(): number | undefined;
   leader(): boolean;
+  /** The xDS server's pushes, NACKs and push-to-ACK times since the last call. */
+  xdsEvents?(): XdsEvents;
 }
+
+/** "type.googleapis.com/envoy.config.cluster.v3.Cluster" -> "Cluster". */
+const shortType = (t: string) => t.slice(t.lastIndexOf(".") + 1);
 
 function build() {
   const registry = new Registry();
@@ -23,6 +29,18 @@ function build() {
   const prometheusSeconds = new Histogram({ name: "sextant_prometheus_query_duration_seconds", help: "Queries to Prometheus, by outcome.", labelNames: ["outcome"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
   const snapshotSeconds = new Histogram({ name: "sextant_xds_snapshot_build_duration_seconds", help: "Time to build an xDS snapshot from the mesh and the intents.", buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
   const pushes = new Counter({ name: "sextant_xds_snapshots_total", help: "xDS snapshots published to the proxies (each push to a proxy follows one), by outcome.", labelNames: ["outcome"], registers: [registry] });
+  // Pushes, NACKs and ACK times happen on the data plane's thread: taken from it at scrape time,
+  // each observed once, whichever of the three metrics is collected first.
+  const drain = () => {
+    const e = view?.xdsEvents?.();
+    if (!e) return;
+    for (const [t, n] of Object.entries(e.pushes)) xdsPushes.inc({ type: shortType(t) }, n);
+    for (const [t, n] of Object.entries(e.nacks)) xdsNacks.inc({ type: shortType(t) }, n);
+    for (const [t, seconds] of e.acks) xdsAckSeconds.observe({ type: shortType(t) }, seconds);
+  };
+  const xdsPushes = new Counter({ name: "sextant_xds_pushes_total", help: "xDS responses sent to proxies, by resource type.", labelNames: ["type"], registers: [registry], collect: drain });
+  const xdsNacks = new Counter({ name: "sextant_xds_nacks_total", help: "xDS responses proxies rejected (NACK), by resource type.", labelNames: ["type"], registers: [registry], collect: drain });
+  const xdsAckSeconds = new Histogram({ name: "sextant_xds_push_ack_duration_seconds", help: "From an xDS response written to the proxy's ACK of it, by resource type.", labelNames: ["type"], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry], collect: drain });
   const gitExports = new Counter({ name: "sextant_gitops_exports_total", help: "Exports to Git targets, by result (committed, nothing, failed).", labelNames: ["result"], registers: [registry] });
   new Gauge({
     name: "sextant_xds_connected_proxies",

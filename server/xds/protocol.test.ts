@@ -98,10 +98,13 @@ describe("ADS protocol", () => {
     const s = open();
     const nacker = { ...node, id: "nacker" };
     const routeName = "reviews.default.svc.cluster.local:9080";
+    server.events.take();
     s.call.write({ node: nacker, type_url: TYPE.route, resource_names: [routeName] });
     const r = await s.next();
     s.call.write({ node: nacker, type_url: TYPE.route, resource_names: [routeName], version_info: r.version_info, response_nonce: r.nonce, error_detail: { code: 3, message: "route is bad" } });
     expect(await s.none()).toBe(true);
+    // Told to Sextant's telemetry: one push, one NACK, no ACK time (it was not accepted).
+    expect(server.events.take()).toMatchObject({ pushes: { [TYPE.route]: 1 }, nacks: { [TYPE.route]: 1 }, acks: [] });
     const status = server.proxies().find((p) => p.nodeId === "nacker")!.types.find((t) => t.typeUrl === TYPE.route)!;
     expect(status.nack?.message).toBe("route is bad");
     // A new snapshot (a real change) is pushed to the NACKing proxy.

@@ -1,3 +1,4 @@
+import { XdsEventLog } from "./events";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "../log";
@@ -103,6 +104,8 @@ interface StreamState {
   backlog: number;
   /** Types whose push waits for the backlog to drain (then the snapshot current at that time is sent). */
   held: Set<TypeUrl>;
+  /** When the response awaiting an answer was written, per type (for the push-to-ACK latency). */
+  sentAt: Map<TypeUrl, number>;
 }
 
 let adsDefinition: grpc.ServiceDefinition | undefined;
@@ -121,6 +124,8 @@ export class AdsServer {
   private readonly streams = new Map<number, StreamState>();
   private nextStream = 1;
   private nonce = 0;
+  /** Pushes, NACKs and push-to-ACK times since Sextant's telemetry last took them. */
+  readonly events = new XdsEventLog();
 
   constructor(
     private readonly log: Logger,
@@ -218,7 +223,7 @@ export class AdsServer {
   }
 
   private onStream(call: Stream, delta = false): void {
-    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", userAgent: "", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), unservedAnswered: new Set(), ...(delta ? { delta: new Map() } : {}) };
+    const st: StreamState = { id: this.nextStream++, call, nodeId: "", cluster: "", client: "envoy", userAgent: "", connectedAt: new Date(), types: new Map(), sent: new Map(), sentOrder: new Map(), backlog: 0, held: new Set(), sentAt: new Map(), unservedAnswered: new Set(), ...(delta ? { delta: new Map() } : {}) };
     this.streams.set(st.id, st);
     const done = () => {
       if (this.streams.delete(st.id)) this.onChange();
@@ -298,9 +303,15 @@ export class AdsServer {
       // The same NACK repeated (a client re-sends its error with every request until the next response) is logged once.
       // The version a NACK carries is the client's last good one or the rejected one, depending on the client:
       // what was rejected is known by the nonce.
-      if (status.nack?.message !== message || status.nack.nonce !== req.response_nonce) this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: message });
+      if (status.nack?.message !== message || status.nack.nonce !== req.response_nonce) {
+        this.log.warn("proxy rejected configuration (NACK)", { node: st.nodeId, type, error: message });
+        this.events.nacked(type);
+      }
       status.nack = { nonce: req.response_nonce, version: status.sentVersion ?? version, message, at: new Date().toISOString(), resources: rejectedResources(message, st.sentOrder.get(type) ?? []) };
     } else {
+      const at = st.sentAt.get(type);
+      if (at !== undefined) this.events.acked(type, (performance.now() - at) / 1000);
+      st.sentAt.delete(type);
       status.ackedVersion = version;
       status.nack = undefined;
     }
@@ -423,6 +434,8 @@ export class AdsServer {
     const bytes = resources.reduce((a, r) => a + r.any.value.length, 64);
     st.backlog += bytes;
     st.held.delete(response.type_url as TypeUrl);
+    st.sentAt.set(response.type_url as TypeUrl, performance.now());
+    this.events.pushed(response.type_url as string);
     st.call.write(response, () => {
       st.backlog -= bytes;
       if (st.held.size && st.backlog <= this.backlogLimit) this.release(st);
