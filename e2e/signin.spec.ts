@@ -125,3 +125,28 @@ test("an operator applies a change and the Audit page shows it with its diff", a
   await page.getByRole("button", { name: "Verify the chain" }).click();
   await expect(page.getByTestId("audit-verify")).toContainText("The chain holds");
 });
+
+test("a viewer reads the history: another intent and a revision's diff open, rolling back stays disabled", async ({ page }) => {
+  // A second revision by the operator (the page's own call, with the session's CSRF token).
+  await signIn(page, "oscar", PASSWORD);
+  await page.goto("/services/default/reviews");
+  const second = await page.evaluate(async () => {
+    const csrf = /sextant_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "";
+    const body = { intent: { kind: "traffic-shift", namespace: "default", target: "reviews", spec: { weights: [{ subset: "v1", weight: 30 }, { subset: "v2", weight: 70 }] } }, expectedRevision: 1 };
+    return (await fetch("/api/intents", { method: "PUT", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body) })).status;
+  });
+  expect(second).toBe(200);
+  await signOut(page);
+
+  await signIn(page, "vera", PASSWORD);
+  await page.goto("/services/default/reviews");
+  const card = page.getByTestId("shift-card");
+  const first = card.getByTestId("revision-1");
+  await expect(first.getByRole("button", { name: "Roll back to 1" })).toBeDisabled();
+  await first.getByRole("button", { name: "Diff" }).click();
+  await expect(card.getByTestId("history-diff")).toContainText("weight: 30");
+  // The other intents can be looked at, not changed.
+  await page.getByLabel("Intent", { exact: true }).selectOption("fault-injection");
+  await expect(page.getByRole("button", { name: /^Apply fault injection/ })).toBeDisabled();
+  await signOut(page);
+});

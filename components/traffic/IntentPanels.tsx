@@ -1,5 +1,6 @@
 "use client";
 
+import { useCanEdit } from "./editing";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { IntentView, Preview } from "@/server/intents/service";
@@ -141,6 +142,7 @@ export function HistoryPanel({ intent, onApplied }: { intent: IntentView; onAppl
   });
   const [error, setError] = useState<ApiError | null>(null);
   const [asking, setAsking] = useState<number | null>(null);
+  const canEdit = useCanEdit();
   const rollback = async (to: number) => {
     setAsking(null);
     setError(null);
@@ -186,7 +188,7 @@ export function HistoryPanel({ intent, onApplied }: { intent: IntentView; onAppl
                       <button type="button" className="button button-small" onClick={() => setDiffOf(diffOf === r.number ? null : r.number)} aria-pressed={diffOf === r.number}>
                         Diff
                       </button>
-                      <button type="button" className="button button-small" onClick={() => setAsking(r.number)}>
+                      <button type="button" className="button button-small" onClick={() => setAsking(r.number)} disabled={!canEdit}>
                         Roll back to {r.number}
                       </button>
                     </>

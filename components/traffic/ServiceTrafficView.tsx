@@ -17,6 +17,7 @@ import { ErrorBox, HistoryPanel, PreviewPanel, specPath, usePreview } from "./In
 import { type ShiftResult, TrafficShiftCard } from "./TrafficShiftCard";
 import type { LiveShares } from "./WeightSliders";
 import { LoadError, Loading } from "../QueryStates";
+import { CanEdit, EditFieldset } from "./editing";
 
 
 /** Templates for the editor of the other intent kinds: valid specs to start from. */
@@ -93,8 +94,8 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
           Read only: changing {namespace}&apos;s traffic needs the operator role{me.data?.user?.namespaces ? " in this namespace" : ""}.
         </p>
       ) : null}
-      {/* A viewer sees every control, disabled (the server refuses the change anyway). */}
-      <fieldset className="plain-fieldset" disabled={!canChange}>
+      {/* A viewer sees every editing control, disabled; reading (another intent, a diff) still works. */}
+      <CanEdit.Provider value={canChange}>
       <TrafficShiftCard
         key={`${byKind.get("traffic-shift")?.revision ?? 0}`}
         namespace={namespace}
@@ -108,7 +109,7 @@ export function ServiceTrafficView({ namespace, name }: { namespace: string; nam
         setResult={setShiftResult}
       />
       <OtherIntentsCard namespace={namespace} name={name} subsets={service.subsets.map((s) => s.name)} intents={byKind} hostVersion={hostVersion} onApplied={refresh} />
-      </fieldset>
+      </CanEdit.Provider>
     </section>
   );
 }
@@ -223,6 +224,7 @@ function IntentEditor({
         </button>
         <span className="muted small">Checked as you type against the kind&apos;s schema and the mesh (codes in docs/VALIDATION.md).</span>
       </div>
+      <EditFieldset>
       {mode === "form" ? (
         <FieldIssues.Provider value={issuesAt}>
           <Form spec={formSpec} onChange={setFormSpec} subsets={subsets} />
@@ -242,6 +244,7 @@ function IntentEditor({
           Apply {INTENT_KIND_LABELS[kind].toLowerCase()}
         </button>
       </div>
+      </EditFieldset>
       {result.ok && <p className="ok" role="status">{result.ok}</p>}
       {result.error && <ErrorBox error={result.error} shownAtField={shownAtField} />}
       {!parseError && <PreviewPanel state={preview} shownAtField={shownAtField} />}

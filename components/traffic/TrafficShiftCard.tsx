@@ -6,6 +6,7 @@ import { type ApiError, getJson } from "../api";
 import { sendJson } from "../api-write";
 import { ConfirmDialog, WeightChange } from "./ConfirmDialog";
 import { ErrorBox, HistoryPanel, PreviewPanel, usePreview } from "./IntentPanels";
+import { EditFieldset } from "./editing";
 import { type LiveShares, WeightSliders } from "./WeightSliders";
 import { type SubsetWeight, equalSplit, movedShare } from "./weights";
 
@@ -127,6 +128,7 @@ export function TrafficShiftCard({
       <p className="muted small">
         {intent ? `In force: revision ${intent.revision} by ${intent.author}${intent.message ? ` (“${intent.message}”)` : ""}.` : "No traffic-shifting intent yet: traffic is spread over all versions by the platform."}
       </p>
+      <EditFieldset>
       <WeightSliders weights={weights} live={live} onChange={edit} disabled={busy} />
       <div className="toolbar">
         <button type="button" className="button" onClick={() => edit(inForce)} disabled={busy}>
@@ -156,6 +158,7 @@ export function TrafficShiftCard({
         />
         % of traffic
       </label>
+      </EditFieldset>
       {result.ok && (
         <p className="ok" role="status">
           {result.ok}
