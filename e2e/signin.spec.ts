@@ -150,3 +150,31 @@ test("a viewer reads the history: another intent and a revision's diff open, rol
   await expect(page.getByRole("button", { name: /^Apply fault injection/ })).toBeDisabled();
   await signOut(page);
 });
+
+test("the Audit page shows the newest 100 entries and pages back through older ones", async ({ page }) => {
+  await signIn(page, "oscar", PASSWORD);
+  await page.goto("/audit");
+  // More than a page of changes: 100 revisions of one intent, through the API as the page calls it.
+  const made = await page.evaluate(async () => {
+    const csrf = /sextant_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "";
+    let revision = 0;
+    for (let i = 0; i < 100; i++) {
+      const body = { intent: { kind: "timeouts-retries", namespace: "default", target: "details", spec: { timeout: `${i + 1}s` } }, expectedRevision: revision };
+      const res = await fetch("/api/intents", { method: "PUT", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify(body) });
+      if (!res.ok) return `${res.status} ${await res.text()}`;
+      revision = ((await res.json()) as { intent: { revision: number } }).intent.revision;
+    }
+    return revision;
+  });
+  expect(made).toBe(100);
+  await page.reload();
+  const items = page.getByTestId("audit-entries").locator("li");
+  await expect(items).toHaveCount(100);
+  await expect(items.first()).toContainText("timeouts-retries default/details r100");
+  await page.getByRole("button", { name: "Older entries" }).click();
+  await expect.poll(() => items.count()).toBeGreaterThan(100);
+  // The oldest entries are there now: the first revision and the users the admin created.
+  await expect(items.filter({ hasText: /timeouts-retries default\/details r1(?!\d)/ })).toHaveCount(1);
+  await expect(page.getByText("No older entries.")).toBeVisible();
+  await signOut(page);
+});

@@ -128,6 +128,8 @@ function electLeader(config: Config): Leadership {
 }
 
 async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
+  // A runtime started again in the same process (tests) is not shutting down.
+  (globalThis as { [DRAINING]?: boolean })[DRAINING] = false;
   const config = loadConfig(env);
   setLogLevel(config.logLevel);
   const log = rootLog.child({ component: "runtime" });

@@ -288,6 +288,17 @@ describe("sign-in, roles and tokens on every route", () => {
     expect(audit.filter((e) => / default\//.test(e.resource))).toEqual([]);
     // The same reads as an unlimited viewer see "default".
     const vera = { authorization: `Bearer ${bearer.viewer}` };
+    // The audit log pages: `next` is where the older page starts, null on the last one; pages do not overlap.
+    const auditCase = cases.find((x) => x.method === "GET" && x.template === "/api/audit")!;
+    const page = async (q: string) => (await (await auditCase.handler(new Request(`http://sextant.test/api/audit?${q}`, { headers: vera }))).json()) as { entries: { id: string }[]; next: string | null };
+    const all = await page("limit=1000");
+    expect(all.entries.length).toBeGreaterThan(3);
+    const p1 = await page("limit=2");
+    expect(p1.next).toBe(p1.entries[1]!.id);
+    const p2 = await page(`limit=2&before=${p1.next}`);
+    expect([...p1.entries, ...p2.entries].map((e) => e.id)).toEqual(all.entries.slice(0, 4).map((e) => e.id));
+    expect((await page(`before=${all.entries.at(-1)!.id}`)).entries).toEqual([]);
+    expect(all.next).toBeNull();
     const c = cases.find((x) => x.method === "GET" && x.template === "/api/intents")!;
     expect(((await (await c.handler(new Request("http://sextant.test/api/intents", { headers: vera }))).json()).intents as unknown[]).length).toBeGreaterThan(0);
   });

@@ -9,6 +9,7 @@ export function AuditView() {
   const [filter, setFilter] = useState({ actor: "", resource: "", action: "", since: "", until: "" });
   const applied = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, (k === "since" || k === "until") && v ? new Date(v).toISOString() : v]));
   const audit = useAudit(applied);
+  const entries = audit.data?.pages.flatMap((p) => p.entries) ?? [];
   const verify = useVerifyAudit();
   const field = (key: keyof typeof filter, label: string, type = "text") => (
     <label className="form-field">
@@ -45,11 +46,12 @@ export function AuditView() {
       </form>
       {audit.isLoading ? <Loading what="the audit log" /> : audit.error ? <LoadError what="the audit log" error={audit.error} /> : null}
       {audit.data ? (
-        audit.data.entries.length === 0 ? (
+        entries.length === 0 ? (
           <p className="empty">No entries match.</p>
         ) : (
+          <>
           <ul className="audit-list" data-testid="audit-entries">
-            {audit.data.entries.map((e) => (
+            {entries.map((e) => (
               <li key={e.id} className="card audit-entry" data-testid={`audit-${e.id}`}>
                 <p>
                   <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time> · <strong>{e.actor}</strong> · {e.action} · {e.resource}
@@ -65,6 +67,14 @@ export function AuditView() {
               </li>
             ))}
           </ul>
+          {audit.hasNextPage ? (
+            <button type="button" className="button" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage}>
+              {audit.isFetchingNextPage ? "Loading older entries…" : "Older entries"}
+            </button>
+          ) : (
+            <p className="muted small">No older entries.</p>
+          )}
+          </>
         )
       ) : null}
     </section>

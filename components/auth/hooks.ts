@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getJson, queryKeys } from "../api";
 import { sendJson } from "../api-write";
 
@@ -112,8 +112,15 @@ export function auditUrl(filter: Record<string, string>, format: "json" | "jsonl
   return `/api/audit${q.size ? `?${q}` : ""}`;
 }
 
+/** The audit log newest first, a page (100 entries) at a time: `fetchNextPage` loads older ones. */
 export function useAudit(filter: Record<string, string>) {
-  return useQuery({ queryKey: queryKeys.audit(filter), queryFn: ({ signal }) => getJson<{ entries: AuditEntry[] }>(auditUrl(filter), signal), refetchInterval: 15_000 });
+  return useInfiniteQuery({
+    queryKey: queryKeys.audit(filter),
+    queryFn: ({ signal, pageParam }) => getJson<{ entries: AuditEntry[]; next: string | null }>(auditUrl(pageParam ? { ...filter, before: pageParam } : filter), signal),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next ?? undefined,
+    refetchInterval: 15_000,
+  });
 }
 
 export function useVerifyAudit() {

@@ -132,6 +132,7 @@ export async function serveRevokeToken(ctx: RouteContext, p: z.infer<typeof idPa
 
 export async function serveAudit(ctx: RouteContext, q: z.infer<typeof auditQuery>) {
   const rt = await ctx.runtime();
+  const limit = q.limit ?? (q.format === "jsonl" ? 1000 : 100);
   const entries = await listAudit(rt.store.get().prisma, {
     ...(q.actor ? { actor: q.actor } : {}),
     ...(q.resource ? { resource: q.resource } : {}),
@@ -139,8 +140,10 @@ export async function serveAudit(ctx: RouteContext, q: z.infer<typeof auditQuery
     ...(q.since ? { since: new Date(q.since) } : {}),
     ...(q.until ? { until: new Date(q.until) } : {}),
     ...(q.before ? { beforeId: q.before } : {}),
-    limit: q.limit ?? (q.format === "jsonl" ? 1000 : 100),
+    limit,
   });
+  // Where the next (older) page starts: the last entry read, when the page was full (before filtering by namespace).
+  const next = entries.length === limit ? entries[entries.length - 1]!.id : null;
   // A namespace-limited reader sees its own entries and those about its namespaces.
   const visible = (e: (typeof entries)[number]) => {
     if (ctx.user.namespaces === null || e.actor === ctx.user.name) return true;
@@ -149,7 +152,7 @@ export async function serveAudit(ctx: RouteContext, q: z.infer<typeof auditQuery
   };
   entries.splice(0, entries.length, ...entries.filter(visible));
   if (q.format === "jsonl") return new FileReply(entries.map((e) => JSON.stringify(e)).join("\n") + (entries.length ? "\n" : ""), "application/jsonl; charset=utf-8", "sextant-audit.jsonl");
-  return { entries };
+  return { entries, next };
 }
 
 export async function serveVerifyAudit(ctx: RouteContext) {
