@@ -1,9 +1,7 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { loadBookinfo } from "../server/testing/kube-api/bookinfo";
 import { KubeApiDouble } from "../server/testing/kube-api/server";
+import { writeKubeconfig } from "../server/testing/kubeconfig";
 import { type Replica, freshDatabase, leads, startReplica, stopReplicas, watchAds } from "../server/testing/replicas";
 
 /**
@@ -29,8 +27,7 @@ test("replicas on Kubernetes: a Lease elects the leader; the leader's limits and
   await api.start();
   loadBookinfo(api);
   api.ensureNamespace("sextant");
-  const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sextant-kube-")), "config");
-  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster: {server: "${api.url}", insecure-skip-tls-verify: true}\nusers:\n- name: sextant\n  user: {token: sextant-token}\ncontexts:\n- name: double\n  context: {cluster: double, user: sextant}\ncurrent-context: double\n`);
+  const kubeconfig = writeKubeconfig(api.url, "sextant-token");
   const db = await freshDatabase("sextant_lease");
   const replicas: Replica[] = [];
   const env = (name: string) => ({ KUBECONFIG: kubeconfig, SEXTANT_KUBE: "on", SEXTANT_DEMO: "off", SEXTANT_NAMESPACES: "bookinfo", POD_NAME: name, SEXTANT_LEASE_NAMESPACE: "sextant" });

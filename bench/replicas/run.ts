@@ -9,12 +9,10 @@
  * election's lease (advisory lock: the session ends with the process; Lease: 15 s).
  * Command: npx next build && npx tsx bench/replicas/run.ts
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { recordResult, stats } from "../lib/results";
 import { loadBookinfo } from "../../server/testing/kube-api/bookinfo";
 import { KubeApiDouble } from "../../server/testing/kube-api/server";
+import { writeKubeconfig } from "../../server/testing/kubeconfig";
 import { type Replica, freshDatabase, leads, startReplica, stopReplicas, watchAds } from "../../server/testing/replicas";
 
 const RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
@@ -61,8 +59,7 @@ try {
   await api.start();
   loadBookinfo(api);
   api.ensureNamespace("sextant");
-  const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sextant-bench-kube-")), "config");
-  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster: {server: "${api.url}", insecure-skip-tls-verify: true}\nusers:\n- name: bench\n  user: {token: bench-token}\ncontexts:\n- name: double\n  context: {cluster: double, user: bench}\ncurrent-context: double\n`);
+  const kubeconfig = writeKubeconfig(api.url, "bench-token");
   const onKube = () => startReplica(db.url, { KUBECONFIG: kubeconfig, SEXTANT_KUBE: "on", SEXTANT_DEMO: "off", SEXTANT_NAMESPACES: "bookinfo", SEXTANT_LEASE_NAMESPACE: "sextant" });
   await stopReplicas(replicas.splice(0));
   replicas.push(...(await Promise.all([onKube(), onKube()])));

@@ -29,23 +29,17 @@ export class Alone implements Leadership {
   onChange(): void {}
 }
 
-/** A fixed 64-bit key: every Sextant replica on the database competes for the same lock. */
-export const LEADER_LOCK = 0x5e47a17_1eadn;
-
-export class PgLeader implements Leadership {
-  readonly kind = "postgres";
-  private client: pg.Client | undefined;
+/** What the elections share: a try every `retryMs`, whether this replica leads, and who is told when that changes. */
+export abstract class Elector implements Leadership {
+  abstract readonly kind: string;
+  protected isLeading = false;
+  protected stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private isLeading = false;
-  private stopped = false;
-  private busy = false;
   private readonly listeners: ((leading: boolean) => void)[] = [];
 
   constructor(
-    private readonly url: string,
-    private readonly log: Logger,
-    private readonly retryMs = 2000,
-    private readonly renewDeadlineMs = 10_000,
+    protected readonly log: Logger,
+    protected readonly retryMs: number,
   ) {}
 
   get leading(): boolean {
@@ -63,11 +57,39 @@ export class PgLeader implements Leadership {
     this.timer.unref();
   }
 
-  private set(leading: boolean, why: string): void {
+  /** One try: take, keep or lose the leadership. */
+  protected abstract tick(): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  /** No more tries (stop() then releases what it holds). */
+  protected stopTrying(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  protected set(leading: boolean, why: string, fields: Record<string, string> = {}): void {
     if (leading === this.isLeading) return;
     this.isLeading = leading;
-    this.log.info(leading ? "leading: this replica runs the writers" : "not leading", { why });
+    this.log.info(leading ? "leading: this replica runs the writers" : "not leading", { why, ...fields });
     for (const l of this.listeners) l(leading);
+  }
+}
+
+/** A fixed 64-bit key: every Sextant replica on the database competes for the same lock. */
+export const LEADER_LOCK = 0x5e47a17_1eadn;
+
+export class PgLeader extends Elector {
+  readonly kind = "postgres";
+  private client: pg.Client | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly url: string,
+    log: Logger,
+    retryMs = 2000,
+    private readonly renewDeadlineMs = 10_000,
+  ) {
+    super(log, retryMs);
   }
 
   private drop(why: string): void {
@@ -77,7 +99,7 @@ export class PgLeader implements Leadership {
     c?.end().catch(() => undefined);
   }
 
-  private async tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
@@ -109,8 +131,7 @@ export class PgLeader implements Leadership {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.stopTrying();
     const c = this.client;
     this.client = undefined;
     this.set(false, "stopping");

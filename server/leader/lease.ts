@@ -1,7 +1,7 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { describeError } from "../errors";
 import type { Logger } from "../log";
-import type { Leadership } from "./leadership";
+import { Elector } from "./leadership";
 
 /**
  * Leadership from a Kubernetes Lease (coordination.k8s.io/v1), as client-go's leaderelection
@@ -42,36 +42,31 @@ function statusOf(e: unknown): number | undefined {
   return typeof code === "number" ? code : undefined;
 }
 
-export class LeaseLeader implements Leadership {
+export class LeaseLeader extends Elector {
   readonly kind = "kubernetes-lease";
   private client: CoordinationV1Api | undefined;
   private readonly leaseMs: number;
   private readonly renewDeadlineMs: number;
-  private readonly retryMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private isLeading = false;
-  private stopped = false;
   private busy: Promise<void> | undefined;
   /** When this replica last renewed (its own clock). */
   private renewedAt = 0;
   /** The holder's record as last seen, and when it was first seen (this replica's clock). */
   private observed: { key: string; at: number } | undefined;
   private lastProblem: string | undefined;
-  private readonly listeners: ((leading: boolean) => void)[] = [];
 
   /** `cluster`: the cluster's configuration, or how to read it (read again at each try until it can be: a kubeconfig that cannot be read is a failed try, not a failed start). */
   constructor(
     private readonly cluster: KubeConfig | (() => KubeConfig),
     private readonly s: LeaseSettings,
-    private readonly log: Logger,
+    log: Logger,
   ) {
+    super(log, s.retryMs ?? 2_000);
     this.leaseMs = s.leaseMs ?? 15_000;
     this.renewDeadlineMs = s.renewDeadlineMs ?? 10_000;
-    this.retryMs = s.retryMs ?? 2_000;
     if (!(this.retryMs < this.renewDeadlineMs && this.renewDeadlineMs < this.leaseMs)) throw new Error("lease timings: retry < renew deadline < lease duration");
   }
 
-  get leading(): boolean {
+  override get leading(): boolean {
     return this.isLeading && Date.now() - this.renewedAt < this.renewDeadlineMs;
   }
 
@@ -83,22 +78,8 @@ export class LeaseLeader implements Leadership {
     return { leaseMs: this.leaseMs, renewDeadlineMs: this.renewDeadlineMs, retryMs: this.retryMs };
   }
 
-  onChange(listener: (leading: boolean) => void): void {
-    this.listeners.push(listener);
-  }
-
-  start(): void {
-    this.stopped = false;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.retryMs);
-    this.timer.unref();
-  }
-
-  private set(leading: boolean, why: string): void {
-    if (leading === this.isLeading) return;
-    this.isLeading = leading;
-    this.log.info(leading ? "leading: this replica runs the writers" : "not leading", { why, lease: `${this.s.namespace}/${this.s.name}`, identity: this.s.identity });
-    for (const l of this.listeners) l(leading);
+  protected override set(leading: boolean, why: string): void {
+    super.set(leading, why, { lease: `${this.s.namespace}/${this.s.name}`, identity: this.s.identity });
   }
 
   private get api(): CoordinationV1Api {
@@ -113,7 +94,7 @@ export class LeaseLeader implements Leadership {
     return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from the Kubernetes API within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
   }
 
-  private tick(): Promise<void> {
+  protected tick(): Promise<void> {
     if (this.busy || this.stopped) return this.busy ?? Promise.resolve();
     this.busy = this.tryAcquireOrRenew()
       .catch((e: unknown) => this.failed(e))
@@ -180,8 +161,7 @@ export class LeaseLeader implements Leadership {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.stopTrying();
     await this.busy?.catch(() => undefined);
     const wasLeading = this.leading;
     this.set(false, "stopping");
