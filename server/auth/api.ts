@@ -59,7 +59,7 @@ export async function serveMe(ctx: RouteContext) {
     oidc: rt.auth.oidc ? { issuer: rt.auth.oidc.settings.issuer } : null,
     kubeLogin: rt.auth.kubeLogin,
     user: signedIn ? { name: ctx.user.name, kind: ctx.user.kind, role: ctx.user.role, namespaces: ctx.user.namespaces } : null,
-    setupPending: rt.auth.setupPending,
+    setupPending: rt.auth.mode === "local" ? await rt.auth.setupPending().catch(() => false) : false,
   };
 }
 
@@ -80,7 +80,7 @@ export async function serveSetup(ctx: RouteContext, b: z.infer<typeof setupBody>
   const rt = await ctx.runtime();
   if (!(await rt.auth.checkSetup(b.token))) throw new ForbiddenError("this setup link is not valid (it works once, while there is no user)");
   await createUser(rt.store.get().prisma, { name: b.name, passwordHash: await hashPassword(b.password), role: "admin", namespaces: [] });
-  rt.auth.endSetup();
+  await rt.auth.endSetup();
   const s = await rt.auth.signIn(b.name, b.password, ctx.source || "unknown");
   return new Reply(201, { user: s.user }, { "set-cookie": sessionCookies(ctx, s) });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LoginThrottle } from "./throttle";
+import { LoginThrottle, MemoryFailureLog } from "./throttle";
 import { UnsafeListenError, decideMode, isLoopback, listenHost } from "./policy";
 import { hashPassword, verifyPassword } from "./passwords";
 
@@ -24,20 +24,20 @@ describe("anonymous access only where it is safe", () => {
 });
 
 describe("sign-in throttling", () => {
-  it("refuses after 5 failures within the window until the oldest leaves it; a success clears the user", () => {
+  it("refuses after 5 failures within the window until the oldest leaves it; a success clears the user", async () => {
     let now = 0;
-    const t = new LoginThrottle(5, 60_000, () => now);
+    const t = new LoginThrottle(new MemoryFailureLog(), 5, 60_000, () => now);
     for (let i = 0; i < 5; i++) {
-      expect(t.retryAfter(["user:a", "addr:1"])).toBe(0);
-      t.fail(["user:a", "addr:1"]);
+      expect(await t.retryAfter(["user:a", "addr:1"])).toBe(0);
+      await t.fail(["user:a", "addr:1"]);
       now += 1000;
     }
-    expect(t.retryAfter(["user:a"])).toBe(55);
-    expect(t.retryAfter(["user:b", "addr:1"])).toBe(55);
+    expect(await t.retryAfter(["user:a"])).toBe(55);
+    expect(await t.retryAfter(["user:b", "addr:1"])).toBe(55);
     now = 60_001;
-    expect(t.retryAfter(["user:a"])).toBe(0);
-    t.succeed("user:a");
-    expect(t.retryAfter(["user:a"])).toBe(0);
+    expect(await t.retryAfter(["user:a"])).toBe(0);
+    await t.succeed("user:a");
+    expect(await t.retryAfter(["user:a"])).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { TooManyRequestsError, UnauthorizedError, isDomainError } from "../errors";
 import type { Logger } from "../log";
 import type { PrismaClient } from "../store/generated/client.ts";
@@ -8,6 +8,8 @@ import type { OidcClient } from "./oidc";
 import { hashPassword, verifyPassword } from "./passwords";
 import type { AuthMode } from "./policy";
 import { ANONYMOUS_ADMIN, type Principal } from "./principal";
+import { dbFailureLog } from "../store/signin-failures";
+import { addSetupLink, clearSetupLinks, setupLinks } from "../store/setup-links";
 import { LoginThrottle } from "./throttle";
 
 /**
@@ -32,21 +34,28 @@ export interface AuthOptions {
   log: Logger;
 }
 
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
 /** A scrypt hash of nothing anyone knows: sign-in for an unknown user costs the same time. */
 let decoy: Promise<string> | undefined;
 
 export class Auth {
-  readonly throttle = new LoginThrottle();
-  /** While there is no user: the one-time secret of the setup link printed to the log. */
-  private setupSecret: string | undefined;
+  /** Failed sign-ins are kept in the database: every replica counts the same failures. */
+  readonly throttle: LoginThrottle;
 
-  constructor(private readonly o: AuthOptions) {}
+  constructor(private readonly o: AuthOptions) {
+    this.throttle = new LoginThrottle(dbFailureLog(o.db));
+  }
 
   get mode(): AuthMode {
     return this.o.mode;
   }
 
-  /** The first admin: from SEXTANT_ADMIN_PASSWORD, or a one-time setup link in the log. */
+  /**
+   * The first admin: from SEXTANT_ADMIN_PASSWORD, or a one-time setup link in the log. Each
+   * replica prints its own link and keeps its secret's hash in the database, so a link works on
+   * whichever replica the browser reaches; the first use ends them all.
+   */
   async init(): Promise<void> {
     if (this.o.mode === "anonymous") return;
     const db = this.o.db();
@@ -56,24 +65,28 @@ export class Auth {
       this.o.log.info("created the first admin user (admin) from SEXTANT_ADMIN_PASSWORD");
       return;
     }
-    this.setupSecret = randomBytes(24).toString("base64url");
-    this.o.log.warn(`no users yet: open /setup?token=${this.setupSecret} to create the first admin (the link works once)`);
+    const secret = randomBytes(24).toString("base64url");
+    await addSetupLink(db, sha256(secret));
+    this.o.log.warn(`no users yet: open /setup?token=${secret} to create the first admin (the link works once)`);
   }
 
   /** Whether the first admin may still be created with this setup secret. */
   async checkSetup(secret: string): Promise<boolean> {
-    if (!this.setupSecret || (await countUsers(this.o.db())) > 0) return false;
-    const a = Buffer.from(secret);
-    const b = Buffer.from(this.setupSecret);
-    return a.length === b.length && timingSafeEqual(a, b);
+    const db = this.o.db();
+    if ((await countUsers(db)) > 0) return false;
+    const given = Buffer.from(sha256(secret), "hex");
+    return (await setupLinks(db)).some((h) => timingSafeEqual(Buffer.from(h, "hex"), given));
   }
 
-  endSetup(): void {
-    this.setupSecret = undefined;
+  /** The first admin exists: every replica's link stops working. */
+  endSetup(): Promise<void> {
+    return clearSetupLinks(this.o.db());
   }
 
-  get setupPending(): boolean {
-    return this.setupSecret !== undefined;
+  /** Whether a setup link waits to be used (no user yet). */
+  async setupPending(): Promise<boolean> {
+    const db = this.o.db();
+    return (await countUsers(db)) === 0 && (await setupLinks(db)).length > 0;
   }
 
   /** The principal, or null when the request carries no identity (UnauthorizedError when it carries a bad one). */
@@ -101,17 +114,17 @@ export class Auth {
   /** Checks a password and starts a session; refuses (429) after repeated failures for the user or the address. */
   async signIn(name: string, password: string, source: string): Promise<{ cookie: string; csrf: string; expiresAt: Date; user: { name: string; role: RoleName } }> {
     const keys = [`user:${name.toLowerCase()}`, `addr:${source}`];
-    const wait = this.throttle.retryAfter(keys);
+    const wait = await this.throttle.retryAfter(keys);
     if (wait > 0) throw new TooManyRequestsError(`too many failed sign-ins; try again in ${wait} s`, wait);
     const db = this.o.db();
     const user = await findUserByName(db, name);
     const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyPassword(password, await (decoy ??= hashPassword(randomBytes(16).toString("hex"))));
     if (!user || !ok || user.disabled) {
-      this.throttle.fail(keys);
+      await this.throttle.fail(keys);
       this.o.log.warn("sign-in refused", { user: name, source, reason: !user ? "unknown user" : user.disabled ? "disabled" : "wrong password" });
       throw new UnauthorizedError("wrong user name or password");
     }
-    this.throttle.succeed(keys[0]!);
+    await this.throttle.succeed(keys[0]!);
     const s = await createSession(db, { userId: user.id, subject: user.name, role: user.role as RoleName, namespaces: user.namespaces, absoluteMs: this.o.sessionMaxMs });
     this.o.log.info("signed in", { user: user.name, source });
     return { ...s, user: { name: user.name, role: user.role as RoleName } };
@@ -138,13 +151,13 @@ export class Auth {
   async signInKube(token: string, source: string): Promise<{ cookie: string; csrf: string; expiresAt: Date; user: { name: string; role: RoleName; namespaces: string[] | null } }> {
     if (!this.o.kubeLogin) throw new UnauthorizedError("sign-in with a Kubernetes token is not configured (SEXTANT_KUBE_TOKEN_LOGIN)");
     const keys = [`addr:${source}`];
-    const wait = this.throttle.retryAfter(keys);
+    const wait = await this.throttle.retryAfter(keys);
     if (wait > 0) throw new TooManyRequestsError(`too many failed sign-ins; try again in ${wait} s`, wait);
     let who: KubeIdentity;
     try {
       who = await this.o.kubeLogin(token);
     } catch (e) {
-      if (isDomainError(e) && e.code === "unauthorized") this.throttle.fail(keys);
+      if (isDomainError(e) && e.code === "unauthorized") await this.throttle.fail(keys);
       throw e;
     }
     const name = `${who.username} (kubernetes)`;

@@ -1,42 +1,69 @@
 /**
  * Sign-in attempts limited per user name and per source address: after `limit` failures within
  * `windowMs`, further attempts are refused until the oldest failure leaves the window. A success
- * clears the user's failures. In memory (per process): a restart forgets it.
+ * clears the user's failures. Where failures are kept is passed in: the database (shared by every
+ * replica, kept across restarts; server/store/signin-failures.ts) or memory (tests).
  */
-export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+export interface FailureLog {
+  /** Failure times (ms) since `sinceMs`, per key asked for. */
+  recent(keys: string[], sinceMs: number): Promise<Map<string, number[]>>;
+  add(keys: string[], atMs: number): Promise<void>;
+  clear(key: string): Promise<void>;
+  /** Forgets failures older than `beforeMs`. */
+  prune(beforeMs: number): Promise<void>;
+}
 
+export class LoginThrottle {
   constructor(
+    private readonly log: FailureLog,
     private readonly limit = 5,
     private readonly windowMs = 15 * 60_000,
     private readonly now: () => number = Date.now,
   ) {}
 
-  private recent(key: string): number[] {
-    const t = this.now();
-    const kept = (this.failures.get(key) ?? []).filter((at) => t - at < this.windowMs);
-    if (kept.length) this.failures.set(key, kept);
-    else this.failures.delete(key);
-    return kept;
-  }
-
   /** Seconds until another attempt is allowed for any of the keys; 0 if allowed now. */
-  retryAfter(keys: string[]): number {
+  async retryAfter(keys: string[]): Promise<number> {
+    const t = this.now();
     let wait = 0;
-    for (const k of keys) {
-      const f = this.recent(k);
-      if (f.length >= this.limit) wait = Math.max(wait, Math.ceil((f[0]! + this.windowMs - this.now()) / 1000));
+    for (const f of (await this.log.recent(keys, t - this.windowMs)).values()) {
+      if (f.length >= this.limit) wait = Math.max(wait, Math.ceil((Math.min(...f) + this.windowMs - t) / 1000));
     }
     return wait;
   }
 
-  fail(keys: string[]): void {
-    for (const k of keys) this.failures.set(k, [...this.recent(k), this.now()].slice(-this.limit * 2));
-    // Bounded: an attacker cycling addresses cannot grow this without end.
+  async fail(keys: string[]): Promise<void> {
+    const t = this.now();
+    await this.log.add(keys, t);
+    await this.log.prune(t - this.windowMs);
+  }
+
+  succeed(key: string): Promise<void> {
+    return this.log.clear(key);
+  }
+}
+
+/** Failures in this process's memory, bounded: an attacker cycling addresses cannot grow it without end. */
+export class MemoryFailureLog implements FailureLog {
+  private readonly failures = new Map<string, number[]>();
+
+  async recent(keys: string[], sinceMs: number): Promise<Map<string, number[]>> {
+    return new Map(keys.map((k) => [k, (this.failures.get(k) ?? []).filter((at) => at > sinceMs)]));
+  }
+
+  async add(keys: string[], atMs: number): Promise<void> {
+    for (const k of keys) this.failures.set(k, [...(this.failures.get(k) ?? []), atMs].slice(-50));
     if (this.failures.size > 10_000) for (const k of [...this.failures.keys()].slice(0, 1_000)) this.failures.delete(k);
   }
 
-  succeed(key: string): void {
+  async clear(key: string): Promise<void> {
     this.failures.delete(key);
+  }
+
+  async prune(beforeMs: number): Promise<void> {
+    for (const [k, f] of this.failures) {
+      const kept = f.filter((at) => at > beforeMs);
+      if (kept.length) this.failures.set(k, kept);
+      else this.failures.delete(k);
+    }
   }
 }
