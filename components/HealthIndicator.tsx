@@ -21,7 +21,7 @@ export function HealthIndicator() {
   ].filter(Boolean);
   const label = data.status === "ok" ? "healthy" : data.status;
   return (
-    <span className={`health health-${data.status}`} role="status" title={problems.join("\n") || `database ${data.checks.database.kind}, ${data.checks.registry.services} services`}>
+    <span className={`health health-${data.status}`} role="status" title={problems.join("\n") || `database ${data.checks.database.kind}, ${data.checks.registry.services} services${data.checks.leader && data.checks.leader.election !== "alone" ? `; this replica ${data.checks.leader.leading ? "leads" : "follows"} (${data.checks.leader.election})` : ""}`}>
       <span className="dot" aria-hidden="true" />
       {label}
       {problems.length > 0 && <span className="health-detail">{problems.join(" · ")}</span>}

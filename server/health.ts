@@ -25,6 +25,8 @@ export interface Health {
       sources: { name: string; state: string; error?: string }[];
       error?: string;
     };
+    /** Which replica runs the writers: how it is elected ("alone", "postgres", "kubernetes-lease") and whether this one does. */
+    leader: { status: "ok"; election: string; leading: boolean };
     /** Present when a cluster is configured: each informer's state (synced / relisting / failing, why). */
     kubernetes?: { status: PartStatus; context?: string; server?: string; error?: string; kinds: { resource: string; namespace?: string; state: string; error?: string; objects: number; relists: number; since: string }[] };
   };
@@ -75,6 +77,7 @@ export async function checkHealth(rt: Runtime): Promise<Health> {
       database,
       metrics,
       registry,
+      leader: { status: "ok", election: rt.leadership.kind, leading: rt.leadership.leading },
       ...(kubernetes ? { kubernetes } : {}),
     },
   };

@@ -65,5 +65,7 @@ describe("Sextant's own telemetry", () => {
     expect((await r.json()).checks.database.status).toBe("ok");
     const h = await health(new Request("http://x/api/health"));
     expect(h.status).toBe(200);
+    // The embedded database serves one process, which leads alone.
+    expect((await h.json()).checks.leader).toEqual({ status: "ok", election: "alone", leading: true });
   });
 });
