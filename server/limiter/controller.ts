@@ -189,7 +189,8 @@ export class LimiterController {
 
   /** The leader: what is in force now, for the followers. A failed save leaves them on the previous results. */
   private async share(): Promise<void> {
-    if (!this.opts.shared) return;
+    // Asked right before the write: a replica that stopped leading mid-cycle saves nothing.
+    if (!this.opts.shared?.leading()) return;
     try {
       this.followed = undefined;
       await this.opts.shared.save({ parts: [...this.parts], lastCycle: this.lastCycle, objects: this.objects() });

@@ -98,4 +98,14 @@ describe("limiter results shared between replicas through PostgreSQL", () => {
       await feed.stop();
     }
   });
+
+  it("a leader that loses the leadership during its cycle saves nothing", async () => {
+    let asked = 0;
+    const saved: LimiterResults[] = [];
+    // Leading when the cycle starts, not any more when it would save.
+    const c = new LimiterController({ registry: meshWith(3), load: async () => [limiter(1, "90/{{._base.pod}}")], inputs: () => ({ traffic: undefined, prometheus: undefined, handlers: {}, windowSeconds: 60 }), intervalMs: 3_600_000, rls: DEFAULT_RLS, log: quietLog, onPolicies: () => {}, shared: { leading: () => asked++ === 0, save: async (r) => void saved.push(r), load: async () => undefined } });
+    await c.evaluateNow();
+    expect(c.status()).toHaveLength(1);
+    expect(saved).toEqual([]);
+  });
 });
