@@ -16,7 +16,8 @@ import { type WriteContext, create, patch, remove, replace } from "./writes";
  * managedFields, conflicts and force; dryRun=All; 401/403/404/409/415/422 shaped as the real
  * server shapes them; SelfSubjectReview and SelfSubjectAccessReview answered from the same token
  * map and `authorize` rule that guard every request (RBAC itself is a function, not Roles and
- * RoleBindings). What it does NOT copy (tests must not rely on these):
+ * RoleBindings); Leases with their MicroTime fields (six fractional digits or 400) and duration
+ * checks (transcript 10). What it does NOT copy (tests must not rely on these):
  *  - lists are always served from the current state (a list at an older resourceVersion that
  *    is still in the window answers with the current objects);
  *  - admission, defaulting, garbage collection, controllers (no pods appear by themselves);
