@@ -29,7 +29,7 @@ describe("replicas on one PostgreSQL", () => {
 
   it("exactly one leads; the other takes over when the leader's session dies, then when it stops", async () => {
     // a tries again only after a minute: once its session is killed it stays away, as a killed process does.
-    const a = new PgLeader(db.url, quietLog, 60_000, 1000);
+    const a = new PgLeader(db.url, quietLog, 60_000, 120_000);
     const b = new PgLeader(db.url, quietLog, 200, 1000);
     a.start();
     await until(() => a.leading);
@@ -53,6 +53,19 @@ describe("replicas on one PostgreSQL", () => {
     await until(() => c.leading, 3000);
     await c.stop();
     await admin.end();
+  });
+
+  it("past the renew deadline without a successful check, `leading` is false even before any timer has run", async () => {
+    const a = new PgLeader(db.url, quietLog, 200, 1000);
+    a.start();
+    await until(() => a.leading);
+    // The event loop is held (a long synchronous task): no check can run, no timer fires.
+    const end = Date.now() + 1200;
+    while (Date.now() < end) {
+      // busy
+    }
+    expect(a.leading).toBe(false);
+    await a.stop();
   });
 
   it("a change is heard by other replicas when its transaction commits, not when it rolls back", async () => {

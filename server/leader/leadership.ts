@@ -82,6 +82,8 @@ export class PgLeader extends Elector {
   readonly kind = "postgres";
   private client: pg.Client | undefined;
   private busy = false;
+  /** When the lock was last known held (taken, or the session answered): `leading` goes false past the deadline even if a check hangs. */
+  private heldAt = 0;
 
   constructor(
     private readonly url: string,
@@ -90,6 +92,11 @@ export class PgLeader extends Elector {
     private readonly renewDeadlineMs = 10_000,
   ) {
     super(log, retryMs);
+    if (!(retryMs < renewDeadlineMs)) throw new Error("advisory lock timings: retry < renew deadline");
+  }
+
+  override get leading(): boolean {
+    return this.isLeading && Date.now() - this.heldAt < this.renewDeadlineMs;
   }
 
   private drop(why: string): void {
@@ -116,12 +123,16 @@ export class PgLeader extends Elector {
         let timer: NodeJS.Timeout | undefined;
         try {
           await Promise.race([c.query("SELECT 1"), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${this.renewDeadlineMs} ms`)), this.renewDeadlineMs)))]);
+          this.heldAt = Date.now();
         } finally {
           clearTimeout(timer);
         }
       } else {
         const r = await c.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [LEADER_LOCK.toString()]);
-        if (r.rows[0]?.locked) this.set(true, "took the advisory lock");
+        if (r.rows[0]?.locked) {
+          this.heldAt = Date.now();
+          this.set(true, "took the advisory lock");
+        }
       }
     } catch (e) {
       this.drop(`cannot hold leadership: ${describeError(e)}`);

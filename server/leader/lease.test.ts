@@ -100,6 +100,17 @@ describe("leader election with a Kubernetes Lease", () => {
     expect(lease()!.spec).toMatchObject({ holderIdentity: "console-b", leaseTransitions: 1 });
   });
 
+  it("past the renew deadline without a renewal, `leading` is false even before any timer has run", async () => {
+    const a = make(api.url, "console-a");
+    a.start();
+    await until(() => a.leading);
+    const end = Date.now() + FAST.renewDeadlineMs + 200;
+    while (Date.now() < end) {
+      // the event loop held: no renewal can run
+    }
+    expect(a.leading).toBe(false);
+  });
+
   it("two replicas starting at once: one create wins (409 AlreadyExists for the other), one leader", async () => {
     const a = make(api.url, "console-a");
     const b = make(api.url, "console-b");
