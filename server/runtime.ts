@@ -1,7 +1,5 @@
 import { re2Check } from "./intents/re2";
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import { type Config, ConfigError, loadConfig } from "./config";
 import type { XdsTls } from "./xds/server";
 import { type DataplaneHandle, startDataplane } from "./dataplane/host";
@@ -24,7 +22,7 @@ import { loadControllerState, saveControllerState } from "./store/controller-sta
 import { storedLimiters } from "./limiter/service";
 import { StoreSupervisor } from "./store/supervisor";
 import { crdWarmUpSteps } from "./translate/crd";
-import { KubeConnection, loadKubeConfig } from "./kube/connection";
+import { KubeConnection } from "./kube/connection";
 import { AutoApplier } from "./kube/auto-apply";
 import { AutoExporter } from "./gitops/auto-export";
 import { exportNow } from "./gitops/service";
@@ -32,9 +30,10 @@ import type { Desired } from "./kube/apply";
 import { generatedObjects } from "./intents/api";
 import { autoApplyNamespaces } from "./store/settings";
 import { Auth } from "./auth/service";
-import { Alone, type Leadership, PgLeader } from "./leader/leadership";
+import type { Leadership } from "./leader/leadership";
 import { ChangeFeed } from "./leader/changes";
-import { LeaseLeader } from "./leader/lease";
+import { electLeader } from "./leader/elect";
+import { withTimeout } from "./timeout";
 import { telemetry } from "./telemetry/metrics";
 import { OidcClient } from "./auth/oidc";
 import { kubeIdentity } from "./auth/kube-login";
@@ -106,26 +105,8 @@ export function getRuntime(): Promise<Runtime> {
 /** How long shutdown waits for writes under way (Kubernetes gives a pod 30 s after SIGTERM by default). */
 const WRITERS_GRACE_MS = 20_000;
 
-/** Whether `p` settled within `ms`. */
-function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
-}
-
 /** The ControllerState key of the limiters' results. */
 const LIMITER_RESULTS = "limiter-results";
-
-/** Who runs the writers: a Kubernetes Lease (replicas in a cluster), a PostgreSQL advisory lock (replicas elsewhere), or this process alone. */
-function electLeader(config: Config): Leadership {
-  const log = rootLog.child({ component: "leader" });
-  const { election, lease } = config.leader;
-  if (election === "lease" && config.kube) {
-    const kube = config.kube;
-    return new LeaseLeader(() => loadKubeConfig(kube), { namespace: lease.namespace, name: lease.name, identity: `${lease.holder ?? os.hostname()}_${randomUUID().slice(0, 8)}` }, log);
-  }
-  if (election !== "alone" && config.databaseUrl) return new PgLeader(config.databaseUrl, log);
-  return new Alone();
-}
 
 async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   // A runtime started again in the same process (tests) is not shutting down.
@@ -138,7 +119,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
   const kube = config.kube ? new KubeConnection(config.kube, registry, rootLog.child({ component: "kube" })) : undefined;
   kube?.start();
   // Replicas on one PostgreSQL elect the one that writes; alone (embedded database), this one does.
-  const leadership = electLeader(config);
+  const leadership = electLeader(config, rootLog.child({ component: "leader" }));
   leadership.start();
   const store = new StoreSupervisor(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: rootLog.child({ component: "store" }) },
@@ -306,7 +287,7 @@ async function boot(env: Record<string, string | undefined>): Promise<Runtime> {
         const writers = Promise.all([gitops.stop(), kube?.stop(), limiters.stop()]).catch(() => undefined);
         xds?.controller.stop();
         await Promise.all([
-          bounded(writers, WRITERS_GRACE_MS).then((done) => done || log.warn("writes still under way at shutdown were cut off", { waitedMs: WRITERS_GRACE_MS })),
+          withTimeout(writers, WRITERS_GRACE_MS, "writers to finish").catch(() => log.warn("writes still under way at shutdown were cut off", { waitedMs: WRITERS_GRACE_MS })),
           dataplane.stop().catch((e: unknown) => log.warn("the data plane did not stop cleanly", { error: describeError(e) })),
         ]);
         await changes?.stop();

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { describeError } from "../errors";
+import { withTimeout } from "../timeout";
 import type { Logger } from "../log";
 
 /**
@@ -120,13 +121,8 @@ export class PgLeader extends Elector {
       const c = this.client;
       if (this.isLeading) {
         // Renew: the session (and with it the lock) is alive, within the deadline.
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([c.query("SELECT 1"), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${this.renewDeadlineMs} ms`)), this.renewDeadlineMs)))]);
-          this.heldAt = Date.now();
-        } finally {
-          clearTimeout(timer);
-        }
+        await withTimeout(c.query("SELECT 1"), this.renewDeadlineMs, "no answer from the leader's connection");
+        this.heldAt = Date.now();
       } else {
         const r = await c.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [LEADER_LOCK.toString()]);
         if (r.rows[0]?.locked) {

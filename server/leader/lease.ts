@@ -1,6 +1,7 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { describeError } from "../errors";
 import type { Logger } from "../log";
+import { withTimeout } from "../timeout";
 import { Elector } from "./leadership";
 
 /**
@@ -89,9 +90,7 @@ export class LeaseLeader extends Elector {
 
   /** One call, bounded: a hung API server counts as a failed try. */
   private timed<T>(p: Promise<T>): Promise<T> {
-    const ms = Math.max(this.retryMs, Math.floor(this.renewDeadlineMs / 2));
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from the Kubernetes API within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+    return withTimeout(p, Math.max(this.retryMs, Math.floor(this.renewDeadlineMs / 2)), "no answer from the Kubernetes API");
   }
 
   protected tick(): Promise<void> {

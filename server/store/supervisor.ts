@@ -1,4 +1,5 @@
 import { UnavailableError, describeError } from "../errors";
+import { withTimeout } from "../timeout";
 import type { Logger } from "../log";
 import { type Database, type OpenDatabaseOptions, openDatabase } from "./database";
 
@@ -99,11 +100,4 @@ export class StoreSupervisor {
       this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(t),
-  );
 }

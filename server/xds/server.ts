@@ -3,10 +3,14 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "../log";
 import { includeDirs } from "./protos";
-import { type ClientKind, type NodeInfo, clientKind } from "./clients";
+import { type NodeInfo, clientKind } from "./clients";
 import { nodeProxyKey } from "./node";
 import { refuseNode, spiffeFromSan } from "./identity";
 import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES, resourcesFor } from "./snapshot";
+import { BACKLOG_LIMIT, type DeltaRequest, type DiscoveryRequest, MAX_NAMES, PermissionError, type ProxyConnection, type Stream, type StreamState, SubscriptionLimitError, type TypeStatus, type XdsTls, rejectedResources } from "./stream";
+
+export { BACKLOG_LIMIT, MAX_NAMES, rejectedResources } from "./stream";
+export type { ProxyConnection, TypeStatus, XdsTls } from "./stream";
 
 /**
  * Sextant's ADS server (envoy.service.discovery.v3.AggregatedDiscoveryService),
@@ -28,86 +32,6 @@ import { type EncodedResource, type Snapshot, type TypeUrl, XDS_TYPES, resources
  * An Envoy sidecar whose node id names a pod (sidecar~ip~pod.ns~...) also
  * receives that pod's own inbound listener and clusters (Snapshot.proxies).
  */
-export interface TypeStatus {
-  typeUrl: string;
-  subscribed: string[] | "*";
-  sentVersion?: string;
-  sentNonce?: string;
-  ackedVersion?: string;
-  /** The last response of this type the proxy rejected: its nonce and version (what we sent), the error, the resources it names. */
-  nack?: { nonce: string; version: string; message: string; at: string; resources: { name: string; message: string }[] };
-  lastPush?: string;
-}
-
-export interface ProxyConnection {
-  streamId: number;
-  nodeId: string;
-  client: ClientKind;
-  /** What the proxy calls itself (node.user_agent_name): "envoy", "gRPC Node Pure JS", "sextant-demo-workload"... */
-  userAgent: string;
-  /** Bytes written to the stream that the proxy has not taken yet (a slow or stuck reader). */
-  backlogBytes: number;
-  cluster: string;
-  connectedAt: string;
-  types: TypeStatus[];
-}
-
-interface DiscoveryRequest {
-  version_info?: string;
-  node?: NodeInfo & { cluster?: string };
-  resource_names?: string[];
-  type_url?: string;
-  response_nonce?: string;
-  error_detail?: { code?: number; message?: string } | null;
-}
-
-type Stream = grpc.ServerDuplexStream<DiscoveryRequest, unknown>;
-
-interface DeltaRequest {
-  node?: NodeInfo & { cluster?: string };
-  type_url?: string;
-  resource_names_subscribe?: string[];
-  resource_names_unsubscribe?: string[];
-  initial_resource_versions?: Record<string, string>;
-  response_nonce?: string;
-  error_detail?: { code?: number; message?: string } | null;
-}
-
-interface DeltaTypeState {
-  wildcard: boolean;
-  names: Set<string>;
-  /** name -> version (content hash) the client holds. */
-  known: Map<string, string>;
-  started: boolean;
-}
-
-interface StreamState {
-  id: number;
-  /** Incremental streams keep what each client holds, per type. */
-  delta?: Map<TypeUrl, DeltaTypeState>;
-  call: Stream;
-  nodeId: string;
-  cluster: string;
-  client: ClientKind;
-  userAgent: string;
-  /** "<pod>.<namespace>" for sidecars that name their pod. */
-  proxy?: string;
-  connectedAt: Date;
-  types: Map<TypeUrl, TypeStatus>;
-  /** What was last sent per type, for the config dump and to tell what changed. */
-  sent: Map<TypeUrl, EncodedResource[]>;
-  /** The names in the last response per type, in its order (a NACK names resources by index). */
-  sentOrder: Map<TypeUrl, string[]>;
-  /** Requests for unserved types already answered (type and names). */
-  unservedAnswered: Set<string>;
-  /** Bytes written and not yet taken by the proxy; over BACKLOG_LIMIT, pushes wait for it to drain. */
-  backlog: number;
-  /** Types whose push waits for the backlog to drain (then the snapshot current at that time is sent). */
-  held: Set<TypeUrl>;
-  /** When the response awaiting an answer was written, per type (for the push-to-ACK latency). */
-  sentAt: Map<TypeUrl, number>;
-}
-
 let adsDefinition: grpc.ServiceDefinition | undefined;
 export function ads(): grpc.ServiceDefinition {
   if (adsDefinition) return adsDefinition;
@@ -455,41 +379,3 @@ export class AdsServer {
   }
 }
 
-/** The most names a stream may subscribe to per type (a mesh's worth; 800k names had stalled the process). */
-export const MAX_NAMES = 20_000;
-
-/** The ADS server's own certificate and key, and the CA its clients' certificates must chain to (PEM). */
-export interface XdsTls {
-  cert: string;
-  key: string;
-  ca: string;
-  /** When set, a client certificate's SPIFFE trust domain must be this one. */
-  trustDomain?: string;
-}
-
-class PermissionError extends Error {}
-
-class SubscriptionLimitError extends Error {
-  constructor(type: string, n: number) {
-    super(`a stream may subscribe to at most ${MAX_NAMES} names of ${type}; this one asked for ${n}`);
-  }
-}
-
-/** Bytes a proxy may leave untaken before pushes to it wait (a few full snapshots of a large mesh). */
-export const BACKLOG_LIMIT = 8 * 1024 * 1024;
-
-/**
- * The resources a NACK's message names. gRPC's xDS clients say
- * "resource index N: <error>" for each rejected resource of the response;
- * Envoy names resources in its messages ("Proto constraint validation failed
- * (...)" / "cluster: <name> ..."), so any sent name it mentions is taken.
- */
-export function rejectedResources(message: string, order: string[]): { name: string; message: string }[] {
-  const out = new Map<string, string>();
-  for (const m of message.matchAll(/resource index (\d+):\s*((?:(?!resource index \d+:)[\s\S])*)/g)) {
-    const name = order[Number(m[1])];
-    if (name !== undefined) out.set(name, m[2]!.replace(/[;\]\s]+$/, "").trim());
-  }
-  if (out.size === 0) for (const name of order) if (message.includes(name)) out.set(name, message);
-  return [...out].map(([name, msg]) => ({ name, message: msg })).sort((a, b) => (a.name < b.name ? -1 : 1));
-}
