@@ -27,7 +27,7 @@ describe("API routes", () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.status).toBe("ok");
-    expect(Object.keys(body.checks)).toEqual(["process", "database", "metrics", "registry"]);
+    expect(Object.keys(body.checks)).toEqual(["process", "database", "metrics", "registry", "leader"]);
     expect(body.checks.metrics).toMatchObject({ status: "ok", kind: "demo" });
   });
 
