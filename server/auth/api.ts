@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { namespaceList } from "../mesh/names";
-import { ConflictError, ForbiddenError, InvalidError, NotFoundError, UnauthorizedError } from "../errors";
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, UnauthorizedError, isDomainError } from "../errors";
 import { queryInt } from "../http/inputs";
 import { FileReply, NOBODY, Reply, type RouteContext } from "../http/route";
 import { listAudit, verifyChain } from "../store/audit";
@@ -79,7 +79,11 @@ export async function serveLogout(ctx: RouteContext) {
 export async function serveSetup(ctx: RouteContext, b: z.infer<typeof setupBody>) {
   const rt = await ctx.runtime();
   if (!(await rt.auth.checkSetup(b.token))) throw new ForbiddenError("this setup link is not valid (it works once, while there is no user)");
-  await createUser(rt.store.get().prisma, { name: b.name, passwordHash: await hashPassword(b.password), role: "admin", namespaces: [] });
+  const invalid = "this setup link is not valid (it works once, while there is no user)";
+  // Decided again under a lock: another link used at the same moment makes no second admin.
+  await createUser(rt.store.get().prisma, { name: b.name, passwordHash: await hashPassword(b.password), role: "admin", namespaces: [] }, { onlyFirst: true }).catch((e: unknown) => {
+    throw isDomainError(e) && e.code === "conflict" && /first user/.test(e.message) ? new ForbiddenError(invalid) : e;
+  });
   await rt.auth.endSetup();
   const s = await rt.auth.signIn(b.name, b.password, ctx.source || "unknown");
   return new Reply(201, { user: s.user }, { "set-cookie": sessionCookies(ctx, s) });

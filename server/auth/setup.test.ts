@@ -1,15 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Logger } from "../log";
 import { countUsers } from "../store/identities";
-import { embeddedTestDatabase } from "../testing/databases";
+import { testDatabases } from "../testing/databases";
 import { Auth } from "./service";
 
 /**
  * The first-admin setup link with several replicas: each prints its own link; either link works
  * on either replica (the hashes are in the database, not in one process); the first use ends them all.
  */
-const dbs = embeddedTestDatabase();
-afterAll(() => dbs.cleanup());
 
 function captured(): { log: Logger; links: string[] } {
   const links: string[] = [];
@@ -17,8 +15,9 @@ function captured(): { log: Logger; links: string[] } {
   return { log, links };
 }
 
-describe("setup links across replicas", () => {
-  it("a link printed by one replica works on another, once", async () => {
+for (const dbs of testDatabases()) describe(`setup links across replicas (${dbs.name})`, () => {
+  afterAll(() => dbs.cleanup());
+  it("a link printed by one replica works on another, once; two used at once make one admin", async () => {
     const db = await dbs.open();
     const replica = (log: Logger) => new Auth({ mode: "local", db: () => db.prisma, adminPassword: undefined, sessionIdleMs: 60_000, sessionMaxMs: 3_600_000, log });
     const [la, lb] = [captured(), captured()];
@@ -32,9 +31,11 @@ describe("setup links across replicas", () => {
     expect(await b.checkSetup(linkA)).toBe(true);
     expect(await a.checkSetup(linkB)).toBe(true);
     expect(await a.checkSetup(`${linkA}x`)).toBe(false);
-    // The first admin is made through replica B with A's link: every link stops working.
+    // Both links used at the same moment (one per replica): one first admin, the other refused.
     const { createUser } = await import("../store/identities");
-    await createUser(db.prisma, { name: "root", passwordHash: "scrypt$x", role: "admin", namespaces: [] });
+    const made = await Promise.allSettled(["root", "rival"].map((name) => createUser(db.prisma, { name, passwordHash: "scrypt$x", role: "admin", namespaces: [] }, { onlyFirst: true })));
+    expect(made.map((m) => m.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(String((made.find((m) => m.status === "rejected") as PromiseRejectedResult).reason)).toContain("the first user exists already");
     await b.endSetup();
     expect(await countUsers(db.prisma)).toBe(1);
     for (const r of [a, b]) for (const l of [linkA, linkB]) expect(await r.checkSetup(l)).toBe(false);

@@ -74,9 +74,17 @@ export async function getUser(db: Db, id: string) {
   return db.user.findUnique({ where: { id } });
 }
 
-export async function createUser(db: Db, u: { name: string; passwordHash: string; role: RoleName; namespaces: string[] }): Promise<UserRow> {
+/** Serializes first-admin creation across requests and replicas. */
+const FIRST_USER_LOCK = 0x5e47a17_f1257n;
+
+/** `onlyFirst`: create it only if no user exists yet (the setup link), decided under a lock: two links used at once make one admin. */
+export async function createUser(db: Db, u: { name: string; passwordHash: string; role: RoleName; namespaces: string[] }, opts: { onlyFirst?: boolean } = {}): Promise<UserRow> {
   try {
     return await db.$transaction(async (tx) => {
+      if (opts.onlyFirst) {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK.toString()}::bigint)`;
+        if ((await tx.user.count()) > 0) throw new ConflictError("the first user exists already");
+      }
       const row = userView(await tx.user.create({ data: u }));
       await audited(tx, { action: "users.create", resource: `user ${row.name}`, after: { role: row.role, namespaces: row.namespaces } });
       return row;
