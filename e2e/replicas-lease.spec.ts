@@ -2,7 +2,8 @@ import { expect, test } from "@playwright/test";
 import { loadBookinfo } from "../server/testing/kube-api/bookinfo";
 import { KubeApiDouble } from "../server/testing/kube-api/server";
 import { writeKubeconfig } from "../server/testing/kubeconfig";
-import { type Replica, freshDatabase, leads, startReplica, stopReplicas, watchAds } from "../server/testing/replicas";
+import { type Replica, leads, startReplica, stopReplicas, watchAds } from "../server/testing/replicas";
+import { createPostgresDatabase } from "../server/testing/postgres";
 
 /**
  * Two Sextant processes on one PostgreSQL and one Kubernetes cluster (the API test double, which
@@ -28,7 +29,7 @@ test("replicas on Kubernetes: a Lease elects the leader; the leader's limits and
   loadBookinfo(api);
   api.ensureNamespace("sextant");
   const kubeconfig = writeKubeconfig(api.url, "sextant-token");
-  const db = await freshDatabase("sextant_lease");
+  const db = await createPostgresDatabase();
   const replicas: Replica[] = [];
   const env = (name: string) => ({ KUBECONFIG: kubeconfig, SEXTANT_KUBE: "on", SEXTANT_DEMO: "off", SEXTANT_NAMESPACES: "bookinfo", POD_NAME: name, SEXTANT_LEASE_NAMESPACE: "sextant" });
   const leases = api.resource("coordination.k8s.io", "leases");

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { type Replica, freshDatabase, leads, startReplica, stopReplicas, watchAds } from "../server/testing/replicas";
+import { type Replica, leads, startReplica, stopReplicas, watchAds } from "../server/testing/replicas";
+import { createPostgresDatabase } from "../server/testing/postgres";
 
 /**
  * Two Sextant processes (the production build) on one PostgreSQL: exactly one leads; a change
@@ -11,7 +12,7 @@ const ROUTE = "reviews.default.svc.cluster.local:9080";
 
 test("two replicas on one PostgreSQL: one leads; a change through A reaches B's proxies; kill the leader and the other leads", async () => {
   test.setTimeout(180_000);
-  const db = await freshDatabase("sextant_replicas");
+  const db = await createPostgresDatabase();
   const replicas: Replica[] = [];
   try {
     replicas.push(await startReplica(db.url));

@@ -15,7 +15,8 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import readline from "node:readline";
-import { type Replica, freshDatabase, startReplica, stopReplicas } from "../../server/testing/replicas";
+import { type Replica, startReplica, stopReplicas } from "../../server/testing/replicas";
+import { createPostgresDatabase } from "../../server/testing/postgres";
 import { recordResult } from "../lib/results";
 
 const USERS = Number(process.env.USERS ?? 50);
@@ -93,7 +94,6 @@ async function phase(replicas: Replica[]) {
         if (errorSamples.length < 5) errorSamples.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
       }
       const ms = performance.now() - t0;
-      if (process.env.SLOW_LOG && ms > 300) console.log(`slow ${path} ${ms.toFixed(0)} ms at ${((Date.now() - (end - SECONDS * 1000)) / 1000).toFixed(1)} s`);
       if (status === 409) conflicts++;
       else if (status < 200 || status >= 300) {
         errors++;
@@ -114,7 +114,7 @@ async function phase(replicas: Replica[]) {
 }
 
 const fmt = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${pct(xs, 95).toFixed(0)} / ${pct(xs, 99).toFixed(0)} ms`;
-const db = await freshDatabase("sextant_bench_load");
+const db = await createPostgresDatabase();
 const replicas: Replica[] = [];
 const rows: string[] = [];
 const details: string[] = [];

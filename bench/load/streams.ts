@@ -7,8 +7,7 @@
  */
 import readline from "node:readline";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { includeDirs } from "../../server/xds/protos";
+import { adsClient } from "../../server/testing/replicas";
 
 const PER_CONNECTION = 20;
 const RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
@@ -16,8 +15,7 @@ const ROUTE = "reviews.default.svc.cluster.local:9080";
 const count = Number(process.argv[2]);
 const ports = process.argv[3]!.split(",").map(Number);
 
-const pkg = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { keepCase: true, longs: String, enums: String, defaults: false, includeDirs: includeDirs() });
-const AdsClient = (grpc.loadPackageDefinition(pkg) as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } } }).envoy.service.discovery.v3.AggregatedDiscoveryService;
+const AdsClient = adsClient();
 type Call = grpc.ClientDuplexStream<unknown, { nonce: string; version_info: string }>;
 
 let broken = 0;

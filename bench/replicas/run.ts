@@ -13,7 +13,8 @@ import { recordResult, stats } from "../lib/results";
 import { loadBookinfo } from "../../server/testing/kube-api/bookinfo";
 import { KubeApiDouble } from "../../server/testing/kube-api/server";
 import { writeKubeconfig } from "../../server/testing/kubeconfig";
-import { type Replica, freshDatabase, leads, startReplica, stopReplicas, watchAds } from "../../server/testing/replicas";
+import { type Replica, leads, startReplica, stopReplicas, watchAds } from "../../server/testing/replicas";
+import { createPostgresDatabase } from "../../server/testing/postgres";
 
 const RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 const ROUTE = "reviews.default.svc.cluster.local:9080";
@@ -28,7 +29,7 @@ const until = async (cond: () => boolean | Promise<boolean>, ms: number, what: s
   }
 };
 
-const db = await freshDatabase("sextant_bench_replicas");
+const db = await createPostgresDatabase();
 const replicas: Replica[] = [];
 try {
   replicas.push(...(await Promise.all([startReplica(db.url), startReplica(db.url)])));

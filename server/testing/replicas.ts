@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import pg from "pg";
 import { includeDirs } from "../xds/protos";
+import { freePort } from "./prometheus";
 
 /**
  * Sextant replicas (the production build, `next start`; run `npx next build` first) for the
@@ -15,16 +14,6 @@ import { includeDirs } from "../xds/protos";
 /** Run from the repository root (as npm scripts, Playwright and the benchmarks do). */
 const ROOT = process.cwd();
 const NEXT = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
-export const ADMIN_URL = process.env.SEXTANT_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Replica {
   port: number;
@@ -71,23 +60,6 @@ export async function stopReplicas(replicas: Replica[]): Promise<void> {
 /** Whether the replica says (in its own /metrics) that it leads. */
 export const leads = async (r: Replica) => /^sextant_leader\{[^}]*\} 1$/m.test(await (await fetch(`${r.url}/metrics`).catch(() => undefined))?.text().catch(() => "") ?? "");
 
-/** A fresh PostgreSQL database for one test; dropped by `drop`. */
-export async function freshDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
-      await admin.end();
-    },
-  };
-}
-
 export interface AdsWatch {
   /** Every answer: its version, its resources' bytes (base64, by name) and when it came. */
   answers: { version: string; typeUrl: string; resources: Record<string, string>; at: number }[];
@@ -95,9 +67,18 @@ export interface AdsWatch {
 }
 
 /** An ADS stream to `xdsPort` as `node`, watching `names` of `typeUrl` and acknowledging every answer. */
-export function watchAds(xdsPort: number, node: string, typeUrl: string, names: string[]): AdsWatch {
+let adsClass: grpc.ServiceClientConstructor | undefined;
+
+/** The ADS client class (proto loaded once): what a proxy speaks to Sextant's xDS server. */
+export function adsClient(): grpc.ServiceClientConstructor {
+  if (adsClass) return adsClass;
   const pkg = protoLoader.loadSync("envoy/service/discovery/v3/ads.proto", { keepCase: true, longs: String, enums: String, defaults: false, includeDirs: includeDirs() });
-  const Ads = (grpc.loadPackageDefinition(pkg) as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } } }).envoy.service.discovery.v3.AggregatedDiscoveryService;
+  adsClass = (grpc.loadPackageDefinition(pkg) as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } } }).envoy.service.discovery.v3.AggregatedDiscoveryService;
+  return adsClass;
+}
+
+export function watchAds(xdsPort: number, node: string, typeUrl: string, names: string[]): AdsWatch {
+  const Ads = adsClient();
   const client = new Ads(`127.0.0.1:${xdsPort}`, grpc.credentials.createInsecure());
   type Answer = { nonce: string; version_info: string; type_url: string; resources?: { type_url: string; value: Buffer }[] };
   const call = (client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<unknown, Answer> }).StreamAggregatedResources();
